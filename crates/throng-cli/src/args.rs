@@ -1,0 +1,163 @@
+//! The command line. The `///` comments are the help text.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// throng: load tests whose virtual users are WebAssembly components.
+#[derive(Debug, Parser)]
+#[command(name = "throng", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a journey (`journey.wasm`), a plan (`plan.toml`), or a quick GET
+    /// load against `--url`.
+    Run(RunArgs),
+    /// Start the bundled demo target and run the clinician journey against
+    /// it.
+    Demo(DemoArgs),
+    /// Serve the demo target until Ctrl-C, for trying journeys by hand.
+    Target(TargetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A journey component (`.wasm`) or a plan file (`.toml`).
+    #[arg(required_unless_present = "url", conflicts_with = "url")]
+    pub target: Option<PathBuf>,
+
+    /// Quick mode: load this URL with the built-in one-request journey.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Quick mode: the request method.
+    #[arg(long, short = 'm', requires = "url", default_value = "GET")]
+    pub method: String,
+
+    /// Quick mode: the request body.
+    #[arg(long, short = 'd', requires = "url")]
+    pub body: Option<String>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Flags that shape the load; each overrides the plan file.
+#[derive(Debug, Args, Default)]
+pub struct LoadArgs {
+    /// Number of virtual users.
+    #[arg(long, short = 'u')]
+    pub vus: Option<u32>,
+
+    /// How long VUs keep starting iterations (constant-vus), e.g. `30s`,
+    /// `2m`.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Iterations per VU (per-vu-iterations).
+    #[arg(long, short = 'i')]
+    pub iterations: Option<u64>,
+
+    /// Upper bound on a per-vu-iterations run.
+    #[arg(long, value_parser = parse_duration)]
+    pub max_duration: Option<Duration>,
+
+    /// Pause between a VU's iterations: `2s` or a range `1s..5s`.
+    #[arg(long)]
+    pub think_time: Option<String>,
+
+    /// How long iterations in flight may finish once the run ends.
+    #[arg(long, value_parser = parse_duration)]
+    pub graceful_stop: Option<Duration>,
+
+    /// A parameter for the journey, `key=value` (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "KEY=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+
+    /// A threshold, `METRIC: EXPRESSION`, e.g.
+    /// `http_req_duration: p(95) < 500ms` (repeatable).
+    #[arg(long = "threshold", value_name = "METRIC: EXPR")]
+    pub thresholds: Vec<String>,
+
+    /// Accept any TLS certificate (self-signed targets).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Default deadline of one request.
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Compile the module even if a cached build exists.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// Where results go.
+#[derive(Debug, Args, Default)]
+pub struct OutputArgs {
+    /// Write the results as JSON (schema `throng.results/v1`).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Never color the output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Virtual users.
+    #[arg(long, default_value_t = 50)]
+    pub vus: u32,
+
+    /// How long the demo runs.
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Think time inside each clinician's iteration, in seconds: `MIN..MAX`.
+    #[arg(long, default_value = "0.5..2")]
+    pub think: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// Serve HTTPS with a self-signed certificate.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Latency of `POST /query`: `50ms`, `10ms..30ms` or
+    /// `lognormal:50ms:180ms` (median, p99).
+    #[arg(long)]
+    pub query_latency: Option<String>,
+}
+
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}` is not a duration ({e}); try `30s`, `2m` or `500ms`"))
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("`{text}` is not `key=value`")),
+    }
+}

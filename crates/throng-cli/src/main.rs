@@ -1,0 +1,52 @@
+//! The `throng` command.
+//!
+//! Thin by design: parse the command line, run the command on a tokio
+//! runtime, and map the outcome to the documented exit code in one place
+//! (0 all thresholds passed, 1 a threshold failed, 2 bad usage, plan or
+//! module, 3 the run aborted).
+
+// The binary is the one place that prints and decides how the process exits.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod demo;
+mod exit;
+mod plan_file;
+mod quick;
+mod run;
+mod terminal;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::exit::Outcome;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout with success, and usage
+            // errors to stderr; ours map to exit code 2.
+            let code = if e.use_stderr() { Outcome::BAD_INPUT } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(Outcome::ABORTED);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run::run(args).await,
+            Command::Demo(args) => demo::demo(args).await,
+            Command::Target(args) => demo::serve_target(args).await,
+        }
+    });
+    ExitCode::from(outcome.report())
+}

@@ -1,0 +1,34 @@
+//! Where human output goes: color choice and the guest log sink.
+
+use std::io::IsTerminal;
+
+use throng_host::{LogLevel, LogSink};
+
+/// Whether to color stdout: a terminal, and neither `--no-color` nor
+/// `NO_COLOR` (no-color.org).
+pub fn color(no_color: bool) -> bool {
+    !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// Prints guest log messages to stderr, prefixed with the VU.
+pub struct StderrLog {
+    pub quiet: bool,
+}
+
+impl LogSink for StderrLog {
+    fn log(&self, vu: u32, level: LogLevel, message: &str, dropped: u64) {
+        if self.quiet && level < LogLevel::Error {
+            return;
+        }
+        let level = match level {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        };
+        if dropped > 0 {
+            eprintln!("[vu {vu}] ({dropped} messages dropped by the log rate limit)");
+        }
+        eprintln!("[vu {vu}] {level}: {message}");
+    }
+}

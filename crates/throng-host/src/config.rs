@@ -1,0 +1,124 @@
+//! The process-wide wasmtime engine and linker, configured in one place.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Config, Engine};
+
+use crate::bindings::Vu;
+use crate::error::{LoadError, chain};
+use crate::imports::log::LogSink;
+use crate::state::VuState;
+
+/// Knobs of the embedding.
+#[derive(Clone)]
+pub struct HostOptions {
+    /// Where compiled modules are cached; `None` for the user's cache folder
+    /// (`~/.cache/throng/modules`). The cache can be disabled with
+    /// `use_cache: false`.
+    pub cache_dir: Option<PathBuf>,
+    /// Whether to read and write the compiled-module cache.
+    pub use_cache: bool,
+    /// Linear memory a VU may grow to.
+    pub max_memory: usize,
+    /// An iteration (or `on_start`) running longer than this is stopped by
+    /// epoch interruption and counted as failed.
+    pub iteration_timeout: Duration,
+    /// Where guest log messages go.
+    pub log: Option<Arc<dyn LogSink>>,
+}
+
+impl Default for HostOptions {
+    fn default() -> Self {
+        HostOptions {
+            cache_dir: None,
+            use_cache: true,
+            max_memory: 64 << 20,
+            iteration_timeout: Duration::from_secs(600),
+            log: None,
+        }
+    }
+}
+
+/// How often the epoch ticks; iteration deadlines are counted in ticks.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// One wasmtime engine and linker for the process, shared by every journey
+/// loaded and every VU.
+#[derive(Clone)]
+pub struct Host {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Arc<Linker<VuState>>,
+    pub(crate) options: HostOptions,
+}
+
+impl Host {
+    /// Build the engine and link the host's imports.
+    pub fn new(options: HostOptions) -> Result<Host, LoadError> {
+        let engine = Engine::new(&wasmtime_config()).map_err(|e| LoadError::Engine(chain(&e)))?;
+        let mut linker = Linker::new(&engine);
+        Vu::add_to_linker::<VuState, HasSelf<VuState>>(&mut linker, |s| s)
+            .map_err(|e| LoadError::Engine(chain(&e)))?;
+        // Guests built with a std toolchain import WASI even when they never
+        // use it; they get a WASI with no preopens, no env and no sockets
+        // (see `state.rs`).
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| LoadError::Engine(chain(&e)))?;
+        start_epoch_ticker(&engine);
+        Ok(Host { engine, linker: Arc::new(linker), options })
+    }
+
+    /// The cache folder in use, if any.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        if !self.options.use_cache {
+            return None;
+        }
+        self.options
+            .cache_dir
+            .clone()
+            .or_else(|| dirs::cache_dir().map(|d| d.join("throng").join("modules")))
+    }
+}
+
+/// The engine's configuration, each knob with its reason.
+fn wasmtime_config() -> Config {
+    let mut config = Config::new();
+    // Journeys are components of the `throng:vu` world.
+    config.wasm_component_model(true);
+    // Iteration deadlines: a ticker thread bumps the epoch every
+    // `EPOCH_TICK`; a store whose deadline passes traps, so a guest stuck
+    // in `loop {}` loses its iteration instead of a thread. Cost per check
+    // is a load and a compare.
+    config.epoch_interruption(true);
+    // Optimise compiled guests for speed: compile once (and cache), run
+    // millions of iterations.
+    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    // Traps carry a short wasm backtrace so a failed iteration says where
+    // it failed, without paying for deep stacks.
+    config.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(16));
+    // A guest that runs out of stack traps cleanly; 512 KiB is ample for a
+    // journey and bounds deep recursion.
+    config.max_wasm_stack(512 << 10);
+    // Each VU runs on its own fiber; this must exceed the wasm stack.
+    config.async_stack_size(1 << 20);
+    config
+}
+
+fn start_epoch_ticker(engine: &Engine) {
+    // One ticker per engine; it holds only a weak handle so the thread ends
+    // when the engine is dropped.
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new()
+        .name("throng-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        });
+    // Without the ticker deadlines never fire; everything else still works.
+    drop(spawned);
+}

@@ -1,0 +1,138 @@
+//! `throng:vu/http`: requests through the VU's own session, each one timed
+//! and recorded.
+
+use std::time::Duration;
+
+use throng_http::{BodyMode, ErrorKind, Request};
+use throng_metrics::{ErrorClass, Phases, RequestSample};
+
+use crate::bindings::throng::vu::http::{self as wit, Host};
+use crate::state::VuState;
+
+impl Host for VuState {
+    async fn send(&mut self, req: wit::Request) -> Result<wit::Response, wit::HttpError> {
+        let Some(session) = self.http.as_mut() else {
+            return Err(wit::HttpError::Denied("no HTTP while the host lists tasks".into()));
+        };
+        let method = match http::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes()) {
+            Ok(m) => m,
+            Err(_) => {
+                return Err(wit::HttpError::InvalidRequest(format!("invalid method {:?}", req.method)));
+            }
+        };
+        let name = match req.name {
+            Some(name) => name,
+            None => format!("{method} {}", url_path(&req.url)),
+        };
+        let request = Request {
+            method: method.clone(),
+            url: req.url,
+            headers: req.headers,
+            body: req.body.map(Into::into),
+            timeout: req.timeout_ms.map(|ms| Duration::from_millis(ms.into())),
+            body_mode: match req.body_mode {
+                wit::BodyMode::Keep => BodyMode::Keep,
+                wit::BodyMode::Discard => BodyMode::Discard,
+            },
+        };
+        let result = session.send(request).await;
+        let metrics = self.metrics.as_deref();
+        match result {
+            Ok(r) => {
+                if let Some(metrics) = metrics {
+                    metrics.record_request(&RequestSample {
+                        name: &name,
+                        method: method.as_str(),
+                        status: Some(r.status),
+                        error: None,
+                        duration: r.timings.duration(),
+                        phases: phases(&r.timings),
+                        bytes_received: r.body_bytes,
+                        bytes_sent: r.bytes_sent,
+                        error_message: None,
+                    });
+                }
+                Ok(wit::Response {
+                    status: r.status,
+                    headers: r.headers,
+                    body: r.body.into(),
+                    bytes_received: r.body_bytes,
+                    timings: wit_timings(&r.timings),
+                })
+            }
+            Err(e) => {
+                let (class, error) = classify(e.kind, e.message.clone());
+                if let Some(metrics) = metrics {
+                    metrics.record_request(&RequestSample {
+                        name: &name,
+                        method: method.as_str(),
+                        status: None,
+                        error: Some(class),
+                        duration: e.timings.duration(),
+                        phases: phases(&e.timings),
+                        bytes_received: e.body_bytes,
+                        bytes_sent: 0,
+                        error_message: Some(&e.message),
+                    });
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+fn classify(kind: ErrorKind, message: String) -> (ErrorClass, wit::HttpError) {
+    match kind {
+        ErrorKind::Timeout => (ErrorClass::Timeout, wit::HttpError::Timeout(message)),
+        ErrorKind::Connect => (ErrorClass::Connect, wit::HttpError::Connect(message)),
+        ErrorKind::Tls => (ErrorClass::Tls, wit::HttpError::Tls(message)),
+        ErrorKind::Protocol => (ErrorClass::Protocol, wit::HttpError::Protocol(message)),
+        ErrorKind::InvalidRequest => (ErrorClass::InvalidRequest, wit::HttpError::InvalidRequest(message)),
+        ErrorKind::BodyTooLarge => (ErrorClass::Denied, wit::HttpError::Denied(message)),
+    }
+}
+
+fn phases(t: &throng_http::Timings) -> Phases {
+    Phases {
+        blocked: t.blocked,
+        connect: t.connect,
+        tls: t.tls,
+        sending: t.sending,
+        waiting: t.waiting,
+        receiving: t.receiving,
+    }
+}
+
+fn wit_timings(t: &throng_http::Timings) -> wit::Timings {
+    let us = |d: Duration| d.as_micros() as u64;
+    wit::Timings {
+        blocked_us: us(t.blocked),
+        connect_us: us(t.connect),
+        tls_us: us(t.tls),
+        sending_us: us(t.sending),
+        waiting_us: us(t.waiting),
+        receiving_us: us(t.receiving),
+        duration_us: us(t.duration()),
+    }
+}
+
+/// The path of an absolute URL, without query or fragment (`/` if none):
+/// the default metric name must not split one endpoint by query string.
+fn url_path(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    &path[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_path;
+
+    #[test]
+    fn default_names_use_the_path_only() {
+        assert_eq!(url_path("http://h:1/a/b?x=1"), "/a/b");
+        assert_eq!(url_path("https://h"), "/");
+        assert_eq!(url_path("http://[::1]:8080/q#frag"), "/q");
+    }
+}

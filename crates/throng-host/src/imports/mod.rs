@@ -1,0 +1,7 @@
+//! The host side of each `throng:vu` interface, one file per interface.
+
+mod clock;
+mod context;
+mod http;
+pub(crate) mod log;
+mod metrics;

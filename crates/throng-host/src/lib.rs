@@ -1,0 +1,37 @@
+//! The wasmtime embedding: journey components become virtual users.
+//!
+//! [`Host`] owns one wasmtime engine and linker for the process. [`Host::load`]
+//! reads a component, checks it speaks this host's contract version and
+//! exports a journey, compiles it once (or loads the compiled artifact from
+//! the on-disk cache, keyed by the module's hash and the engine's
+//! configuration) and pre-links it ([`Journey`]). [`VuFactory`] then
+//! instantiates it per VU from that `InstancePre` and implements the engine's
+//! [`throng_engine::VuFactory`] trait: each VU is a wasmtime store with its
+//! own HTTP session, context and limits, driven on its own async fiber, so a
+//! VU waiting on the network or asleep holds no thread.
+//!
+//! Only this crate knows wasmtime. The guest sees the `throng:vu` contract
+//! (`wit/`) and, for toolchains that need it, a WASI with no files, no
+//! environment and no sockets.
+//!
+//! ```ignore
+//! let host = Host::new(HostOptions::default())?;
+//! let journey = host.load(Path::new("journey.wasm"))?;
+//! let factory = VuFactory::new(&host, journey, http_client, metrics, params);
+//! Run::new(scenario, metrics).execute(Arc::new(factory)).await?;
+//! ```
+
+mod bindings;
+mod cache;
+mod config;
+mod error;
+mod imports;
+mod journey;
+mod state;
+mod vu;
+
+pub use config::{Host, HostOptions};
+pub use error::LoadError;
+pub use imports::log::{LogLevel, LogSink};
+pub use journey::{CONTRACT_VERSION, Journey, LoadInfo};
+pub use vu::{VuFactory, WasmVu};

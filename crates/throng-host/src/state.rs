@@ -1,0 +1,99 @@
+//! What each VU's store holds.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use throng_metrics::Metrics;
+use tokio::time::Instant;
+use wasmtime::component::ResourceTable;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::config::Host;
+use crate::imports::log::LogGate;
+
+/// The data of one VU's store: everything its imports need.
+pub struct VuState {
+    pub(crate) vu_id: u32,
+    pub(crate) iteration: u64,
+    pub(crate) scenario: Arc<str>,
+    pub(crate) params: Arc<BTreeMap<String, String>>,
+    pub(crate) rng: SmallRng,
+    pub(crate) run_start: Instant,
+    pub(crate) http: Option<throng_http::Session>,
+    pub(crate) metrics: Option<Arc<Metrics>>,
+    pub(crate) log: LogGate,
+    pub(crate) limits: StoreLimits,
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+/// What a VU's state is made from.
+pub(crate) struct VuSetup {
+    pub vu_id: u32,
+    pub scenario: Arc<str>,
+    pub params: Arc<BTreeMap<String, String>>,
+    pub seed: u64,
+    pub run_start: Instant,
+    pub http: throng_http::Session,
+    pub metrics: Arc<Metrics>,
+}
+
+impl VuState {
+    pub(crate) fn new(host: &Host, setup: VuSetup) -> Self {
+        VuState {
+            vu_id: setup.vu_id,
+            iteration: 0,
+            scenario: setup.scenario,
+            params: setup.params,
+            rng: SmallRng::seed_from_u64(setup.seed),
+            run_start: setup.run_start,
+            http: Some(setup.http),
+            metrics: Some(setup.metrics),
+            log: LogGate::new(host.options.log.clone(), setup.vu_id),
+            limits: limits(host),
+            wasi: locked_down_wasi(),
+            table: ResourceTable::new(),
+        }
+    }
+
+    /// State for the probe instance that lists tasks: no HTTP, no metrics.
+    pub(crate) fn probe(host: &Host) -> Self {
+        VuState {
+            vu_id: 0,
+            iteration: 0,
+            scenario: Arc::from("probe"),
+            params: Arc::default(),
+            rng: SmallRng::seed_from_u64(0),
+            run_start: Instant::now(),
+            http: None,
+            metrics: None,
+            log: LogGate::new(None, 0),
+            limits: limits(host),
+            wasi: locked_down_wasi(),
+            table: ResourceTable::new(),
+        }
+    }
+}
+
+fn limits(host: &Host) -> StoreLimits {
+    StoreLimitsBuilder::new()
+        .memory_size(host.options.max_memory)
+        // A clear "memory limit" trap instead of a guest's `unreachable`.
+        .trap_on_grow_failure(true)
+        .build()
+}
+
+/// WASI with nothing granted: no preopened folders, no environment, no
+/// arguments, no network; stdin is empty and stdout/stderr are discarded.
+fn locked_down_wasi() -> WasiCtx {
+    WasiCtx::builder().build()
+}
+
+impl WasiView for VuState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}

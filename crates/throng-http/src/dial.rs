@@ -1,0 +1,205 @@
+//! Opening a connection: DNS, TCP, TLS with ALPN, then hyper's HTTP/1.1 or
+//! HTTP/2 on top, each phase timed.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::client::conn::{TrySendError, http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use crate::client::Shared;
+use crate::error::{Failure, find, io_summary};
+use crate::target::{Scheme, Target};
+use crate::timings::{Phase, Stopwatch};
+use crate::wire::{Metered, WriteClock};
+use crate::{ErrorKind, HttpVersion, tls};
+
+/// A request as hyper takes it: the body is always in memory.
+pub(crate) type HyperRequest = http::Request<Full<Bytes>>;
+
+/// One open connection of a session, to one origin.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    scheme: Scheme,
+    host: Box<str>,
+    port: u16,
+    sender: Sender,
+    clock: WriteClock,
+}
+
+#[derive(Debug)]
+enum Sender {
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
+}
+
+impl Conn {
+    /// Whether this connection goes where `target` does.
+    pub(crate) fn serves(&self, target: &Target) -> bool {
+        self.port == target.port && self.scheme == target.scheme && *self.host == *target.host()
+    }
+
+    /// The HTTP version spoken on it.
+    pub(crate) fn version(&self) -> HttpVersion {
+        match self.sender {
+            Sender::H1(_) => HttpVersion::Http1,
+            Sender::H2(_) => HttpVersion::Http2,
+        }
+    }
+
+    /// The clock of its socket's writes.
+    pub(crate) fn clock(&self) -> WriteClock {
+        self.clock.clone()
+    }
+
+    /// Waits until it can take a request; `false` if it has closed.
+    pub(crate) async fn ready(&mut self) -> bool {
+        match &mut self.sender {
+            Sender::H1(s) => s.ready().await.is_ok(),
+            Sender::H2(s) => s.ready().await.is_ok(),
+        }
+    }
+
+    /// Sends `request` and waits for the response head. When the request
+    /// never left (the connection closed first), the error gives it back.
+    pub(crate) async fn send(
+        &mut self,
+        request: HyperRequest,
+    ) -> Result<http::Response<Incoming>, TrySendError<HyperRequest>> {
+        match &mut self.sender {
+            Sender::H1(s) => s.try_send_request(request).await,
+            Sender::H2(s) => s.try_send_request(request).await,
+        }
+    }
+}
+
+/// Opens a connection to `target`, counting it in `opened` once TCP is up.
+///
+/// `tls` is the session's connector, made on its first `https://` dial.
+pub(crate) async fn dial(
+    shared: &Shared,
+    tls: &mut Option<TlsConnector>,
+    target: &Target,
+    watch: &mut Stopwatch,
+    opened: &mut u64,
+) -> Result<Conn, Failure> {
+    let host = target.host();
+    let addrs = match target.ip() {
+        Some(ip) => vec![SocketAddr::new(ip, target.port)],
+        None => {
+            watch.enter(Phase::Dns);
+            resolve(host, target.port).await?
+        }
+    };
+
+    watch.enter(Phase::Connect);
+    let tcp = connect(&addrs).await?;
+    *opened += 1;
+    // Nagle's algorithm would hold back a small request body behind its
+    // head; a socket that refuses the option still works, only slower.
+    let _ = tcp.set_nodelay(true);
+    let io = Metered::new(tcp);
+    let clock = io.clock();
+
+    let sender = match target.scheme {
+        Scheme::Http => handshake(io, false).await?,
+        Scheme::Https => {
+            watch.enter(Phase::Tls);
+            let connector =
+                tls.get_or_insert_with(|| TlsConnector::from(tls::for_session(&shared.tls)));
+            let name = ServerName::try_from(host.to_owned()).map_err(|_| {
+                Failure::new(
+                    ErrorKind::Tls,
+                    format!("{host:?} is not a valid TLS server name"),
+                )
+            })?;
+            let stream = connector.connect(name, io).await.map_err(|e| {
+                let why = match find::<rustls::Error>(&e) {
+                    Some(tls) => tls.to_string(),
+                    None => io_summary(&e),
+                };
+                Failure::new(
+                    ErrorKind::Tls,
+                    format!("TLS handshake with {} failed: {why}", target.authority()),
+                )
+            })?;
+            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+            watch.enter(Phase::Connect);
+            handshake(stream, h2).await?
+        }
+    };
+    Ok(Conn {
+        scheme: target.scheme,
+        host: host.into(),
+        port: target.port,
+        sender,
+        clock,
+    })
+}
+
+async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Failure> {
+    let failed = |why: String| Failure::new(ErrorKind::Connect, why);
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| {
+            // std puts this in front of the resolver's own words.
+            let text = e.to_string();
+            let why = text.trim_start_matches("failed to lookup address information: ");
+            failed(format!("DNS lookup of {host} failed: {why}"))
+        })?
+        .collect();
+    if addrs.is_empty() {
+        return Err(failed(format!("DNS lookup of {host} found no address")));
+    }
+    Ok(addrs)
+}
+
+/// Connects to the first address that answers, in the resolver's order.
+async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, Failure> {
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some((addr, e)),
+        }
+    }
+    let message = match last {
+        Some((addr, e)) => format!("{} ({addr})", io_summary(&e)),
+        None => "no address to connect to".to_owned(),
+    };
+    Err(Failure::new(ErrorKind::Connect, message))
+}
+
+/// Starts hyper on `io` and spawns the task that drives the connection.
+async fn handshake<I>(io: I, h2: bool) -> Result<Sender, Failure>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(io);
+    let failed = |e: hyper::Error| Failure::from_hyper(&e, "setting up the connection");
+    // The task ends when the session drops its sender or the peer closes;
+    // a connection error reaches the request that was using it, so the
+    // task has nothing to do with it.
+    if h2 {
+        let (sender, conn) = http2::Builder::new(TokioExecutor::new())
+            .handshake(io)
+            .await
+            .map_err(failed)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Sender::H2(sender))
+    } else {
+        let (sender, conn) = http1::Builder::new().handshake(io).await.map_err(failed)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Sender::H1(sender))
+    }
+}

@@ -1,0 +1,72 @@
+//! The HTTP client that virtual users (VUs) send their requests through.
+//!
+//! A run builds one [`Client`] from [`ClientOptions`]: the TLS roots, the
+//! timeouts, the body cap and the user agent that every VU shares. Each VU
+//! then takes its own [`Session`] from it. A session keeps that VU's
+//! connections alive between requests the way one browser would: ten VUs
+//! sending a hundred requests each to one origin open about ten connections,
+//! not a thousand, and never share them with each other.
+//!
+//! [`Session::send`] takes a [`Request`] and returns a [`Response`] or a
+//! [`RequestError`]. Both carry [`Timings`] measured on the real connection
+//! (DNS, TCP connect, TLS handshake, sending, waiting for the head, receiving
+//! the body), so a failed request still reports what it got through. A
+//! response body is either kept in memory, up to
+//! [`ClientOptions::max_kept_body`], or streamed, counted and dropped frame
+//! by frame ([`BodyMode::Discard`]), so a hundred VUs can each download 25 MB
+//! without holding 2.5 GB.
+//!
+//! # Boundaries
+//!
+//! Only this crate knows hyper and rustls: callers see our own types, and
+//! every failure is sorted into one small [`ErrorKind`] with a short message
+//! for people. The crate knows nothing of plans, metrics, wasm or the
+//! allowlist of hosts a journey may reach; the host enforces that before it
+//! calls [`Session::send`]. Nothing here prints.
+//!
+//! # Hot path
+//!
+//! A session is used through `&mut` by one VU, so sending takes no lock and
+//! the per-request work is the URL parse, the header map and the response's
+//! headers. HTTP/1.1 is used for `http://`; `https://` offers `h2` and
+//! `http/1.1` through ALPN and speaks what the server picks.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use throng_http::{BodyMode, Client, ClientOptions, Request};
+//!
+//! # async fn journey() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new(ClientOptions::default())?;
+//! let mut session = client.session();
+//! let response = session
+//!     .send(Request {
+//!         body_mode: BodyMode::Discard,
+//!         ..Request::get("https://example.com/model.bin")
+//!     })
+//!     .await?;
+//! assert!(response.body.is_empty());
+//! let _downloaded = response.body_bytes;
+//! let _ttfb = response.timings.waiting;
+//! # Ok(())
+//! # }
+//! ```
+
+mod body;
+mod client;
+mod dial;
+mod error;
+mod message;
+mod options;
+mod session;
+mod target;
+mod timings;
+mod tls;
+mod wire;
+
+pub use client::{Client, ClientError};
+pub use error::{ErrorKind, RequestError};
+pub use message::{BodyMode, HttpVersion, Request, Response};
+pub use options::ClientOptions;
+pub use session::Session;
+pub use timings::Timings;

@@ -1,0 +1,49 @@
+//! The settings one run's client is built from.
+
+use std::time::Duration;
+
+/// Settings shared by every session of a [`Client`](crate::Client).
+///
+/// [`ClientOptions::default`] gives the values documented on each field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Accept any server certificate, whoever signed it and whatever name it
+    /// carries.
+    ///
+    /// This turns off the protection TLS gives against someone in the
+    /// middle: use it only against test systems whose certificates cannot be
+    /// trusted otherwise, and prefer [`ClientOptions::extra_roots_pem`].
+    /// Default: `false`.
+    pub insecure: bool,
+    /// Extra certificate authorities to trust, each a PEM text holding one or
+    /// more certificates, on top of the bundled Mozilla roots and the
+    /// system's. Default: none.
+    pub extra_roots_pem: Vec<String>,
+    /// How long DNS, TCP connect, the TLS handshake and the HTTP connection
+    /// setup of one new connection may take together. Default: 10 s.
+    pub connect_timeout: Duration,
+    /// The whole-request timeout for requests that do not set their own.
+    /// Default: 60 s.
+    pub default_timeout: Duration,
+    /// The largest body, in bytes, kept in memory in
+    /// [`BodyMode::Keep`](crate::BodyMode::Keep); a larger one fails the
+    /// request with [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge).
+    /// Default: 64 MiB.
+    pub max_kept_body: usize,
+    /// The `user-agent` sent when a request does not set one.
+    /// Default: `throng/<version>`.
+    pub user_agent: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            insecure: false,
+            extra_roots_pem: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            default_timeout: Duration::from_secs(60),
+            max_kept_body: 64 * 1024 * 1024,
+            user_agent: concat!("throng/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}

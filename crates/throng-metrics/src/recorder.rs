@@ -1,0 +1,524 @@
+//! [`Metrics`]: the recorder every VU of a run shares.
+//!
+//! Recording must not make all VUs queue on one lock, so the recorder is a
+//! fixed set of shards, each behind its own mutex; a thread always records
+//! into the same shard (picked once per thread), and so almost never waits.
+//! [`Metrics::results`] locks the shards one after another and adds them up.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use crate::histogram::{self, encode, new_histogram};
+use crate::results::{
+    CheckStats, ChecksSummary, DurationStats, EndpointStats, ErrorCount, ErrorSource,
+    ErrorsSummary, HTTP_REQ_DURATION, ITERATION_DURATION, IterationCounts, PHASE_METRICS,
+    PhaseStats, RunMeta, RunResults, SCHEMA, Totals, endpoint_histogram_key, per_second, ratio,
+};
+use crate::sample::{ErrorClass, IterationOutcome, Phases, RequestSample};
+
+/// How many distinct error messages [`Metrics::results`] lists.
+pub const MAX_LISTED_ERRORS: usize = 5;
+
+/// How many distinct messages one shard keeps counting; more than the
+/// listed ones so that a message first seen on one thread is still counted
+/// when it recurs on another.
+const TRACKED_ERRORS_PER_SHARD: usize = 32;
+
+/// Longer error messages are cut to this many characters.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The phases of a request as an array, in the order of [`PHASE_METRICS`].
+fn phase_durations(phases: &Phases) -> [Duration; 6] {
+    [
+        phases.blocked,
+        phases.connect,
+        phases.tls,
+        phases.sending,
+        phases.waiting,
+        phases.receiving,
+    ]
+}
+
+/// Gives each thread a number once; the thread records into shard
+/// `number % shards`.
+static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static THREAD_NUMBER: usize = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Records requests, checks and iterations from every VU of a run.
+///
+/// `Send + Sync`; share it through an `Arc`. Recording is cheap: one
+/// uncontended lock, histogram increments, and an allocation only the first
+/// time a thread sees a request or check name.
+pub struct Metrics {
+    shards: Box<[Mutex<Option<Shard>>]>,
+    /// Orders distinct error messages by when they were first seen, across
+    /// shards.
+    error_sequence: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics")
+            .field("shards", &self.shards.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Metrics {
+    /// An empty recorder with twice as many shards as the machine has
+    /// hardware threads (a power of two from 4 to 64), so that tokio's
+    /// workers and blocking threads rarely share one.
+    pub fn new() -> Self {
+        let threads = std::thread::available_parallelism().map_or(4, usize::from);
+        let shards = (threads * 2).next_power_of_two().clamp(4, 64);
+        Metrics {
+            shards: (0..shards).map(|_| Mutex::new(None)).collect(),
+            error_sequence: AtomicU64::new(0),
+        }
+    }
+
+    /// Records one finished request.
+    pub fn record_request(&self, sample: &RequestSample<'_>) {
+        let class = sample.error_class();
+        self.with_shard(|shard| {
+            shard.requests.record(sample, class);
+            for (histogram, duration) in
+                shard.phases.iter_mut().zip(phase_durations(&sample.phases))
+            {
+                histogram::record(histogram, duration);
+            }
+            let endpoint = slot(&mut shard.endpoints, sample.name);
+            endpoint.requests.record(sample, class);
+            if !endpoint
+                .methods
+                .iter()
+                .any(|method| method == sample.method)
+            {
+                endpoint.methods.push(sample.method.to_owned());
+            }
+            if let Some(message) = sample.error_message {
+                shard.errors.record(
+                    ErrorSource::Request,
+                    Some(sample.name),
+                    message,
+                    &self.error_sequence,
+                );
+            }
+        });
+    }
+
+    /// Records one check the journey made.
+    pub fn record_check(&self, name: &str, passed: bool) {
+        self.with_shard(|shard| {
+            let check = slot(&mut shard.checks, name);
+            if passed {
+                check.passed += 1;
+            } else {
+                check.failed += 1;
+            }
+        });
+    }
+
+    /// Records one ended iteration. `error` is the guest's error or the
+    /// reason for the interruption; the first distinct ones are kept with
+    /// their counts.
+    pub fn record_iteration(
+        &self,
+        duration: Duration,
+        outcome: IterationOutcome,
+        error: Option<&str>,
+    ) {
+        self.with_shard(|shard| {
+            match outcome {
+                IterationOutcome::Completed => shard.iterations.completed += 1,
+                IterationOutcome::Failed => shard.iterations.failed += 1,
+                IterationOutcome::Interrupted => shard.iterations.interrupted += 1,
+            }
+            if outcome != IterationOutcome::Interrupted {
+                histogram::record(&mut shard.iteration_duration, duration);
+            }
+            if let Some(message) = error {
+                shard
+                    .errors
+                    .record(ErrorSource::Iteration, None, message, &self.error_sequence);
+            }
+        });
+    }
+
+    /// Records a VU whose `on-start` failed.
+    pub fn record_vu_start_failure(&self, error: &str) {
+        self.with_shard(|shard| {
+            shard.vu_start_failures += 1;
+            shard
+                .errors
+                .record(ErrorSource::VuStart, None, error, &self.error_sequence);
+        });
+    }
+
+    /// Everything recorded so far, merged. Callable while VUs still record
+    /// (each shard is read at a slightly different instant) and at the end.
+    /// `thresholds` is left empty for the caller to fill.
+    pub fn results(&self, meta: RunMeta) -> RunResults {
+        let mut total = Shard::new();
+        for shard in self.shards.iter() {
+            let guard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(shard) = guard.as_ref() {
+                total.merge(shard);
+            }
+        }
+        total.into_results(meta)
+    }
+
+    fn with_shard<R>(&self, record: impl FnOnce(&mut Shard) -> R) -> R {
+        let index = THREAD_NUMBER.with(|number| number % self.shards.len());
+        // A panic while holding the lock cannot leave a shard half updated
+        // in a way that matters (counters only), so poisoning is ignored.
+        let mut guard = self.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        record(guard.get_or_insert_with(Shard::new))
+    }
+}
+
+/// The entry for `key`, created empty the first time; allocates only then.
+fn slot<'m, V: Default>(map: &'m mut HashMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("the entry was inserted above")
+}
+
+/// What one shard (or the merge of all) has recorded.
+struct Shard {
+    requests: RequestCounts,
+    phases: [Histogram<u64>; 6],
+    endpoints: HashMap<String, Endpoint>,
+    iteration_duration: Histogram<u64>,
+    iterations: IterationCounts,
+    checks: HashMap<String, CheckCount>,
+    errors: ErrorLog,
+    vu_start_failures: u64,
+}
+
+impl Shard {
+    fn new() -> Shard {
+        Shard {
+            requests: RequestCounts::default(),
+            phases: std::array::from_fn(|_| new_histogram()),
+            endpoints: HashMap::new(),
+            iteration_duration: new_histogram(),
+            iterations: IterationCounts::default(),
+            checks: HashMap::new(),
+            errors: ErrorLog::default(),
+            vu_start_failures: 0,
+        }
+    }
+
+    fn merge(&mut self, other: &Shard) {
+        self.requests.merge(&other.requests);
+        for (mine, theirs) in self.phases.iter_mut().zip(&other.phases) {
+            histogram::merge(mine, theirs);
+        }
+        for (name, theirs) in &other.endpoints {
+            let mine = slot(&mut self.endpoints, name);
+            mine.requests.merge(&theirs.requests);
+            for method in &theirs.methods {
+                if !mine.methods.contains(method) {
+                    mine.methods.push(method.clone());
+                }
+            }
+        }
+        histogram::merge(&mut self.iteration_duration, &other.iteration_duration);
+        self.iterations.completed += other.iterations.completed;
+        self.iterations.failed += other.iterations.failed;
+        self.iterations.interrupted += other.iterations.interrupted;
+        for (name, theirs) in &other.checks {
+            let mine = slot(&mut self.checks, name);
+            mine.passed += theirs.passed;
+            mine.failed += theirs.failed;
+        }
+        self.errors.merge(&other.errors);
+        self.vu_start_failures += other.vu_start_failures;
+    }
+
+    fn into_results(self, meta: RunMeta) -> RunResults {
+        let wall = meta.duration;
+        let requests = &self.requests;
+        let mut iterations = self.iterations;
+        iterations.total = iterations.completed + iterations.failed + iterations.interrupted;
+
+        let totals = Totals {
+            requests: requests.count,
+            failed: requests.failed,
+            failure_rate: ratio(requests.failed, requests.count),
+            req_per_s: per_second(requests.count, wall),
+            bytes_received: requests.bytes_received,
+            bytes_sent: requests.bytes_sent,
+            received_bytes_per_s: per_second(requests.bytes_received, wall),
+            sent_bytes_per_s: per_second(requests.bytes_sent, wall),
+            iterations,
+            iterations_per_s: per_second(iterations.total, wall),
+            errors_by_class: requests.errors_by_class(),
+            vu_start_failures: self.vu_start_failures,
+        };
+
+        let mut histograms = BTreeMap::new();
+        histograms.insert(HTTP_REQ_DURATION.to_owned(), encode(&requests.duration));
+        histograms.insert(
+            ITERATION_DURATION.to_owned(),
+            encode(&self.iteration_duration),
+        );
+        for (key, histogram) in PHASE_METRICS.iter().zip(&self.phases) {
+            histograms.insert((*key).to_owned(), encode(histogram));
+        }
+
+        let mut endpoints: Vec<EndpointStats> = self
+            .endpoints
+            .iter()
+            .map(|(name, endpoint)| {
+                let counts = &endpoint.requests;
+                histograms.insert(endpoint_histogram_key(name), encode(&counts.duration));
+                EndpointStats {
+                    name: name.clone(),
+                    method: endpoint.methods.join(","),
+                    requests: counts.count,
+                    failed: counts.failed,
+                    errors_by_class: counts.errors_by_class(),
+                    bytes_received: counts.bytes_received,
+                    bytes_sent: counts.bytes_sent,
+                    req_per_s: per_second(counts.count, wall),
+                    stats: DurationStats::from_histogram(&counts.duration),
+                }
+            })
+            .collect();
+        endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+
+        let mut by_name: Vec<CheckStats> = self
+            .checks
+            .iter()
+            .map(|(name, count)| CheckStats {
+                name: name.clone(),
+                passed: count.passed,
+                failed: count.failed,
+            })
+            .collect();
+        by_name.sort_by(|a, b| a.name.cmp(&b.name));
+        let checks = ChecksSummary {
+            passed: by_name.iter().map(|check| check.passed).sum(),
+            failed: by_name.iter().map(|check| check.failed).sum(),
+            by_name,
+        };
+
+        let [blocked, connect, tls, sending, waiting, receiving] =
+            self.phases.each_ref().map(DurationStats::from_histogram);
+
+        RunResults {
+            schema: SCHEMA.to_owned(),
+            meta,
+            totals,
+            http_req_duration: DurationStats::from_histogram(&requests.duration),
+            phases: PhaseStats {
+                blocked,
+                connect,
+                tls,
+                sending,
+                waiting,
+                receiving,
+            },
+            iteration_duration: DurationStats::from_histogram(&self.iteration_duration),
+            endpoints,
+            checks,
+            errors: self.errors.summary(),
+            thresholds: Vec::new(),
+            histograms,
+        }
+    }
+}
+
+/// Counters and the duration histogram of a set of requests.
+struct RequestCounts {
+    duration: Histogram<u64>,
+    count: u64,
+    failed: u64,
+    by_class: [u64; ErrorClass::ALL.len()],
+    bytes_received: u64,
+    bytes_sent: u64,
+}
+
+impl Default for RequestCounts {
+    fn default() -> Self {
+        RequestCounts {
+            duration: new_histogram(),
+            count: 0,
+            failed: 0,
+            by_class: [0; ErrorClass::ALL.len()],
+            bytes_received: 0,
+            bytes_sent: 0,
+        }
+    }
+}
+
+impl RequestCounts {
+    fn record(&mut self, sample: &RequestSample<'_>, class: Option<ErrorClass>) {
+        histogram::record(&mut self.duration, sample.duration);
+        self.count += 1;
+        if let Some(class) = class {
+            self.failed += 1;
+            self.by_class[class.index()] += 1;
+        }
+        self.bytes_received += sample.bytes_received;
+        self.bytes_sent += sample.bytes_sent;
+    }
+
+    fn merge(&mut self, other: &RequestCounts) {
+        histogram::merge(&mut self.duration, &other.duration);
+        self.count += other.count;
+        self.failed += other.failed;
+        for (mine, theirs) in self.by_class.iter_mut().zip(other.by_class) {
+            *mine += theirs;
+        }
+        self.bytes_received += other.bytes_received;
+        self.bytes_sent += other.bytes_sent;
+    }
+
+    fn errors_by_class(&self) -> BTreeMap<ErrorClass, u64> {
+        ErrorClass::ALL
+            .into_iter()
+            .zip(self.by_class)
+            .filter(|&(_, count)| count > 0)
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct Endpoint {
+    requests: RequestCounts,
+    /// Methods seen under this name, in the order first seen (almost always
+    /// one).
+    methods: Vec<String>,
+}
+
+#[derive(Default)]
+struct CheckCount {
+    passed: u64,
+    failed: u64,
+}
+
+/// The first distinct error messages and their counts.
+#[derive(Default)]
+struct ErrorLog {
+    entries: Vec<ErrorEntry>,
+    /// Occurrences of messages not in `entries`.
+    unlisted: u64,
+}
+
+struct ErrorEntry {
+    source: ErrorSource,
+    name: Option<String>,
+    message: String,
+    count: u64,
+    first_seen: u64,
+}
+
+impl ErrorEntry {
+    fn is(&self, source: ErrorSource, name: Option<&str>, message: &str) -> bool {
+        self.source == source && self.name.as_deref() == name && self.message == message
+    }
+}
+
+impl ErrorLog {
+    fn record(
+        &mut self,
+        source: ErrorSource,
+        name: Option<&str>,
+        message: &str,
+        sequence: &AtomicU64,
+    ) {
+        let message = truncate(message);
+        if let Some(entry) = self
+            .entries
+            .iter_mut()
+            .find(|entry| entry.is(source, name, message))
+        {
+            entry.count += 1;
+        } else if self.entries.len() < TRACKED_ERRORS_PER_SHARD {
+            self.entries.push(ErrorEntry {
+                source,
+                name: name.map(str::to_owned),
+                message: message.to_owned(),
+                count: 1,
+                first_seen: sequence.fetch_add(1, Ordering::Relaxed),
+            });
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
+    /// Adds `other`'s entries, without a cap: only the merged log of all
+    /// shards grows past the per-shard limit, and only for the summary.
+    fn merge(&mut self, other: &ErrorLog) {
+        for theirs in &other.entries {
+            if let Some(mine) = self
+                .entries
+                .iter_mut()
+                .find(|mine| mine.is(theirs.source, theirs.name.as_deref(), &theirs.message))
+            {
+                mine.count += theirs.count;
+                mine.first_seen = mine.first_seen.min(theirs.first_seen);
+            } else {
+                self.entries.push(ErrorEntry {
+                    source: theirs.source,
+                    name: theirs.name.clone(),
+                    message: theirs.message.clone(),
+                    count: theirs.count,
+                    first_seen: theirs.first_seen,
+                });
+            }
+        }
+        self.unlisted += other.unlisted;
+    }
+
+    fn summary(mut self) -> ErrorsSummary {
+        self.entries.sort_by_key(|entry| entry.first_seen);
+        let unlisted = self
+            .entries
+            .iter()
+            .skip(MAX_LISTED_ERRORS)
+            .map(|entry| entry.count)
+            .sum::<u64>()
+            + self.unlisted;
+        let messages = self
+            .entries
+            .into_iter()
+            .take(MAX_LISTED_ERRORS)
+            .map(|entry| ErrorCount {
+                source: entry.source,
+                name: entry.name,
+                message: entry.message,
+                count: entry.count,
+            })
+            .collect();
+        ErrorsSummary { messages, unlisted }
+    }
+}
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`] characters.
+fn truncate(message: &str) -> &str {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((end, _)) => &message[..end],
+        None => message,
+    }
+}

@@ -1,0 +1,211 @@
+//! Judging thresholds against a run's results.
+
+use hdrhistogram::Histogram;
+
+use super::parse::{ValueUnit, closest};
+use super::{Aggregation, Kind, Threshold, ThresholdOutcome};
+use crate::results::{
+    DurationStats, HTTP_REQ_DURATION, ITERATION_DURATION, RunResults, endpoint_histogram_key,
+    micros_to_ms,
+};
+
+/// Judges every threshold against `results`, in order.
+pub fn evaluate(thresholds: &[Threshold], results: &RunResults) -> Vec<ThresholdOutcome> {
+    thresholds
+        .iter()
+        .map(|threshold| evaluate_one(threshold, results))
+        .collect()
+}
+
+pub(super) fn evaluate_one(threshold: &Threshold, results: &RunResults) -> ThresholdOutcome {
+    let unit = ValueUnit::of(threshold.source.metric.kind, threshold.aggregation);
+    let observation = observe(threshold, results);
+    let (observed, passed, note) = match observation {
+        Ok(Observation { value, note }) => {
+            let passed = threshold.operator.holds(value, threshold.limit);
+            (Some(in_unit(value, unit)), passed, note)
+        }
+        Err(note) => (None, false, Some(note)),
+    };
+    ThresholdOutcome {
+        metric: threshold.metric.clone(),
+        expression: threshold.expression.clone(),
+        observed,
+        unit: unit.symbol().to_owned(),
+        passed,
+        note,
+    }
+}
+
+/// A value in the threshold's base unit, with an optional remark.
+struct Observation {
+    value: f64,
+    note: Option<String>,
+}
+
+impl From<f64> for Observation {
+    fn from(value: f64) -> Self {
+        Observation { value, note: None }
+    }
+}
+
+/// The value `threshold` is about, or why there is none.
+fn observe(threshold: &Threshold, results: &RunResults) -> Result<Observation, String> {
+    let metric = threshold.source.metric;
+    let filter = threshold.source.filter.as_deref();
+    let totals = &results.totals;
+    let aggregation = threshold.aggregation;
+    match (metric.name, metric.kind) {
+        (_, Kind::Trend) => trend(threshold, results).map(Observation::from),
+        ("http_req_failed", _) => match filter {
+            None if totals.requests > 0 => Ok(totals.failure_rate.into()),
+            None => Err(NO_SAMPLES.to_owned()),
+            Some(name) => match results.endpoint(name) {
+                Some(endpoint) if endpoint.requests > 0 => Ok(endpoint.failure_rate().into()),
+                _ => Err(no_endpoint(results, name)),
+            },
+        },
+        ("checks", _) => {
+            let rate = match filter {
+                None => results.checks.pass_rate(),
+                Some(name) => match results.checks.get(name) {
+                    Some(check) => check.pass_rate(),
+                    None => {
+                        let names = results.checks.by_name.iter().map(|c| c.name.as_str());
+                        return Err(format!("{NO_SAMPLES}: {}", no_such("check", name, names)));
+                    }
+                },
+            };
+            rate.map(Observation::from)
+                .ok_or_else(|| NO_SAMPLES.to_owned())
+        }
+        ("http_reqs", _) => {
+            let (count, per_second) = match filter {
+                None => (totals.requests, totals.req_per_s),
+                Some(name) => match results.endpoint(name) {
+                    Some(endpoint) => (endpoint.requests, endpoint.req_per_s),
+                    // Zero is a real count: `count > 0` must fail, `count
+                    // == 0` pass; the note says the name was never seen.
+                    None => {
+                        let value = 0.0;
+                        let names = results.endpoints.iter().map(|e| e.name.as_str());
+                        let note = Some(no_such("request", name, names));
+                        return Ok(Observation { value, note });
+                    }
+                },
+            };
+            Ok(pick(aggregation, count, per_second).into())
+        }
+        ("iterations", _) => {
+            let count = totals.iterations.total;
+            Ok(pick(aggregation, count, totals.iterations_per_s).into())
+        }
+        ("data_received", _) => Ok(pick(
+            aggregation,
+            totals.bytes_received,
+            totals.received_bytes_per_s,
+        )
+        .into()),
+        ("data_sent", _) => {
+            Ok(pick(aggregation, totals.bytes_sent, totals.sent_bytes_per_s).into())
+        }
+        (name, _) => Err(format!("metric `{name}` cannot be judged")),
+    }
+}
+
+const NO_SAMPLES: &str = "no samples";
+
+fn pick(aggregation: Aggregation, count: u64, per_second: f64) -> f64 {
+    if aggregation == Aggregation::Rate {
+        per_second
+    } else {
+        count as f64
+    }
+}
+
+/// The duration (ms) a trend threshold is about.
+fn trend(threshold: &Threshold, results: &RunResults) -> Result<f64, String> {
+    let metric = threshold.source.metric.name;
+    let (stats, key) = match threshold.source.filter.as_deref() {
+        Some(name) => match results.endpoint(name) {
+            Some(endpoint) => (endpoint.stats, endpoint_histogram_key(name)),
+            None => return Err(no_endpoint(results, name)),
+        },
+        None => {
+            let stats = match metric {
+                HTTP_REQ_DURATION => results.http_req_duration,
+                ITERATION_DURATION => results.iteration_duration,
+                phase => *results
+                    .phases
+                    .by_metric(phase)
+                    .ok_or_else(|| format!("metric `{phase}` is not in the results"))?,
+            };
+            (stats, metric.to_owned())
+        }
+    };
+    if stats.count == 0 {
+        return Err(NO_SAMPLES.to_owned());
+    }
+    if let Some(value) = from_stats(&stats, threshold.aggregation) {
+        return Ok(value);
+    }
+    // Percentiles the statistics do not hold come from the histogram.
+    let histogram = match results.try_histogram(&key) {
+        Ok(Some(histogram)) => histogram,
+        Ok(None) => return Err(format!("histogram `{key}` is not in the results")),
+        Err(error) => return Err(error.to_string()),
+    };
+    from_histogram(&histogram, threshold.aggregation)
+        .ok_or_else(|| format!("`{metric}` has no aggregation `{}`", threshold.expression))
+}
+
+fn from_stats(stats: &DurationStats, aggregation: Aggregation) -> Option<f64> {
+    Some(match aggregation {
+        Aggregation::Avg => stats.avg,
+        Aggregation::Min => stats.min,
+        Aggregation::Max => stats.max,
+        Aggregation::Med => stats.p50,
+        Aggregation::Percentile(50.0) => stats.p50,
+        Aggregation::Percentile(90.0) => stats.p90,
+        Aggregation::Percentile(95.0) => stats.p95,
+        Aggregation::Percentile(99.0) => stats.p99,
+        Aggregation::Percentile(99.9) => stats.p99_9,
+        Aggregation::Percentile(100.0) => stats.max,
+        _ => return None,
+    })
+}
+
+fn from_histogram(histogram: &Histogram<u64>, aggregation: Aggregation) -> Option<f64> {
+    let micros = match aggregation {
+        Aggregation::Avg => histogram.mean(),
+        Aggregation::Min => histogram.min() as f64,
+        Aggregation::Max => histogram.max() as f64,
+        Aggregation::Med => histogram.value_at_quantile(0.5) as f64,
+        Aggregation::Percentile(p) => histogram.value_at_quantile(p / 100.0) as f64,
+        // Parsing allows only the aggregations above for trends.
+        Aggregation::Rate | Aggregation::Count => return None,
+    };
+    Some(micros_to_ms(micros))
+}
+
+/// A value in the base unit, shown in `unit` (fractions as percentages).
+fn in_unit(value: f64, unit: ValueUnit) -> f64 {
+    match unit {
+        ValueUnit::Fraction => value * 100.0,
+        _ => value,
+    }
+}
+
+/// `no samples: no request named `qurey`; did you mean `query`?`
+fn no_endpoint(results: &RunResults, name: &str) -> String {
+    let names = results.endpoints.iter().map(|e| e.name.as_str());
+    format!("{NO_SAMPLES}: {}", no_such("request", name, names))
+}
+
+/// `no request named `qurey`; did you mean `query`?`
+fn no_such<'n>(what: &str, name: &str, known: impl Iterator<Item = &'n str>) -> String {
+    match closest(name, known) {
+        Some(near) => format!("no {what} named `{name}`; did you mean `{near}`?"),
+        None => format!("no {what} named `{name}`"),
+    }
+}

@@ -1,0 +1,229 @@
+//! SLA thresholds in k6's syntax: parse them from the plan, judge them
+//! against [`RunResults`](crate::RunResults).
+//!
+//! A threshold is a metric, optionally filtered by one tag, and an
+//! expression `aggregation operator value`:
+//!
+//! | metric | tag filter | aggregations | value |
+//! |---|---|---|---|
+//! | `http_req_duration` | `{name:…}` | `avg min max med p(N)` | duration: `200ms`, `1.5s`, `500us`; a bare number is ms |
+//! | `http_req_blocked`, `_connecting`, `_tls_handshaking`, `_sending`, `_waiting`, `_receiving`, `iteration_duration` | — | same | same |
+//! | `http_req_failed` | `{name:…}` | `rate` | `1%` or the fraction `0.01` |
+//! | `checks` | `{check:…}` | `rate` (of passed checks) | same |
+//! | `http_reqs` | `{name:…}` | `count`, `rate` (per second) | a number |
+//! | `iterations` | — | `count`, `rate` (per second) | a number |
+//! | `data_received`, `data_sent` | — | `count` (bytes), `rate` (bytes/s) | `B`, `kB`, `MB`, `GB` (decimal), `/s` for rates; a bare number is bytes |
+//!
+//! Operators are `<`, `<=`, `>`, `>=`, `==` and `!=`; `p(N)` takes any N
+//! from 0 to 100, such as `p(99.9)`.
+//!
+//! **Unlike k6, a threshold with nothing to judge fails** (note
+//! `"no samples"`): a gate on `http_req_duration{name:login}` that saw no
+//! login request, because the journey broke or the name has a typo, must
+//! not pass a CI job in silence. Counts (`count`, and `rate` of `http_reqs`,
+//! `iterations` and data) are always judged, zero when nothing happened.
+//!
+//! ```
+//! use throng_metrics::threshold::Threshold;
+//!
+//! let threshold = Threshold::parse("http_req_duration{name:query}", "p(95) < 200ms")?;
+//! assert_eq!(threshold.to_string(), "http_req_duration{name:query}: p(95) < 200ms");
+//!
+//! let error = Threshold::parse("http_req_duration", "p(95) < 200mss").unwrap_err();
+//! assert!(error.to_string().contains("`200mss` is not a duration"));
+//! # Ok::<(), throng_metrics::threshold::ThresholdError>(())
+//! ```
+
+mod evaluate;
+mod parse;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use evaluate::evaluate;
+pub use parse::{ThresholdError, ThresholdErrorKind};
+
+/// One parsed threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    /// The metric as written, with its tag filter, e.g.
+    /// `http_req_duration{name:query}`.
+    pub metric: String,
+    /// The expression as written, e.g. `p(95) < 200ms`.
+    pub expression: String,
+    pub(crate) source: Source,
+    pub(crate) aggregation: Aggregation,
+    pub(crate) operator: Operator,
+    /// The limit in the metric's base unit: milliseconds, a fraction,
+    /// a count, per second, bytes or bytes per second.
+    pub(crate) limit: f64,
+}
+
+impl Threshold {
+    /// Parses one threshold; the error names the threshold, says what is
+    /// wrong and how to write it.
+    pub fn parse(metric: &str, expression: &str) -> Result<Threshold, ThresholdError> {
+        parse::parse(metric, expression)
+    }
+
+    /// Judges this threshold against a run's results.
+    pub fn evaluate(&self, results: &crate::RunResults) -> ThresholdOutcome {
+        evaluate::evaluate_one(self, results)
+    }
+}
+
+impl fmt::Display for Threshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.metric, self.expression)
+    }
+}
+
+/// How one threshold fared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdOutcome {
+    /// The metric as written.
+    pub metric: String,
+    /// The expression as written.
+    pub expression: String,
+    /// The measured value in `unit`; `None` when there was nothing to
+    /// measure.
+    pub observed: Option<f64>,
+    /// The unit of `observed`: `ms`, `%`, `/s`, `B`, `B/s`, or empty for a
+    /// plain count.
+    pub unit: String,
+    /// Whether the threshold held.
+    pub passed: bool,
+    /// Why there is no observed value (`no samples`, ...), or a remark on
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Which number of the results a threshold reads.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Source {
+    pub(crate) metric: &'static MetricSpec,
+    pub(crate) filter: Option<String>,
+}
+
+/// A metric thresholds can name.
+#[derive(Debug, PartialEq)]
+pub(crate) struct MetricSpec {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
+    /// The one tag it can be filtered by.
+    pub(crate) tag: Option<&'static str>,
+}
+
+/// What kind of numbers a metric holds, which decides its aggregations and
+/// the units of its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A duration histogram.
+    Trend,
+    /// A share of true outcomes.
+    Rate,
+    /// A count of events.
+    Counter,
+    /// A count of bytes.
+    Bytes,
+}
+
+impl Kind {
+    /// The aggregations a metric of this kind has, as a user writes them.
+    pub(crate) fn aggregations(self) -> &'static str {
+        match self {
+            Kind::Trend => "avg, min, max, med, p(N)",
+            Kind::Rate => "rate",
+            Kind::Counter | Kind::Bytes => "count, rate",
+        }
+    }
+}
+
+/// Every metric a threshold can name.
+pub(crate) const METRICS: &[MetricSpec] = &[
+    trend("http_req_duration", Some("name")),
+    trend("http_req_blocked", None),
+    trend("http_req_connecting", None),
+    trend("http_req_tls_handshaking", None),
+    trend("http_req_sending", None),
+    trend("http_req_waiting", None),
+    trend("http_req_receiving", None),
+    trend("iteration_duration", None),
+    MetricSpec {
+        name: "http_req_failed",
+        kind: Kind::Rate,
+        tag: Some("name"),
+    },
+    MetricSpec {
+        name: "checks",
+        kind: Kind::Rate,
+        tag: Some("check"),
+    },
+    MetricSpec {
+        name: "http_reqs",
+        kind: Kind::Counter,
+        tag: Some("name"),
+    },
+    MetricSpec {
+        name: "iterations",
+        kind: Kind::Counter,
+        tag: None,
+    },
+    MetricSpec {
+        name: "data_received",
+        kind: Kind::Bytes,
+        tag: None,
+    },
+    MetricSpec {
+        name: "data_sent",
+        kind: Kind::Bytes,
+        tag: None,
+    },
+];
+
+const fn trend(name: &'static str, tag: Option<&'static str>) -> MetricSpec {
+    MetricSpec {
+        name,
+        kind: Kind::Trend,
+        tag,
+    }
+}
+
+/// How the samples of a metric are reduced to one number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Aggregation {
+    Avg,
+    Min,
+    Max,
+    Med,
+    /// A percentile from 0 to 100.
+    Percentile(f64),
+    Rate,
+    Count,
+}
+
+/// The comparison an observed value must pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operator {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Operator {
+    pub(crate) fn holds(self, observed: f64, limit: f64) -> bool {
+        match self {
+            Operator::Lt => observed < limit,
+            Operator::Le => observed <= limit,
+            Operator::Gt => observed > limit,
+            Operator::Ge => observed >= limit,
+            Operator::Eq => observed == limit,
+            Operator::Ne => observed != limit,
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! From `("http_req_duration{name:query}", "p(95) < 200ms")` to a
+//! [`Threshold`].
+
+use super::{Aggregation, Kind, METRICS, MetricSpec, Operator, Source, Threshold};
+
+/// A threshold that cannot be parsed: which one, and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid threshold `{expression}` on `{metric}`: {kind}")]
+pub struct ThresholdError {
+    /// The metric as written.
+    pub metric: String,
+    /// The expression as written.
+    pub expression: String,
+    /// What is wrong, with a hint.
+    pub kind: ThresholdErrorKind,
+}
+
+/// What is wrong with a threshold.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ThresholdErrorKind {
+    /// The metric is not one thresholds know.
+    #[error("unknown metric `{name}`; {}", suggest(*.suggestion))]
+    UnknownMetric {
+        /// The name as written, without its tag filter.
+        name: String,
+        /// The closest known name, if one is close.
+        suggestion: Option<&'static str>,
+    },
+    /// The tag filter is not of the form `{key:value}`.
+    #[error("tag filter `{filter}` is not of the form `{{name:value}}`")]
+    BadTagFilter {
+        /// The filter as written.
+        filter: String,
+    },
+    /// The metric cannot be filtered by this tag.
+    #[error("`{metric}` cannot be filtered by `{tag}`; {}", allowed_tag(*.allowed))]
+    UnsupportedTag {
+        /// The metric's name.
+        metric: &'static str,
+        /// The tag as written.
+        tag: String,
+        /// The one tag the metric can be filtered by, if any.
+        allowed: Option<&'static str>,
+    },
+    /// The expression has no comparison operator.
+    #[error("no comparison operator; write e.g. `p(95) < 200ms` (operators: < <= > >= == !=)")]
+    MissingOperator,
+    /// The operator is not one of `< <= > >= == !=`.
+    #[error("`{found}` is not an operator; {hint}")]
+    BadOperator {
+        /// The operator as written.
+        found: String,
+        /// What to write instead.
+        hint: &'static str,
+    },
+    /// Nothing stands before the operator.
+    #[error("no aggregation before the operator; `{metric}` takes {allowed}")]
+    MissingAggregation {
+        /// The metric's name.
+        metric: &'static str,
+        /// The aggregations it has.
+        allowed: &'static str,
+    },
+    /// The aggregation does not exist for this metric.
+    #[error("`{metric}` has no aggregation `{aggregation}`; it takes {allowed}{}", percentile_hint(.aggregation))]
+    UnknownAggregation {
+        /// The metric's name.
+        metric: &'static str,
+        /// The aggregation as written.
+        aggregation: String,
+        /// The aggregations it has.
+        allowed: &'static str,
+    },
+    /// `p(...)` does not hold a number from 0 to 100.
+    #[error(
+        "`{aggregation}` is not a percentile; write p(N) with N from 0 to 100, e.g. p(95) or p(99.9)"
+    )]
+    BadPercentile {
+        /// The aggregation as written.
+        aggregation: String,
+    },
+    /// Nothing stands after the operator.
+    #[error("no value after the operator; expected {expected}")]
+    MissingValue {
+        /// What the value should look like.
+        expected: &'static str,
+    },
+    /// The value is not a number in a unit this metric takes.
+    #[error("`{value}` is not {expected}")]
+    BadValue {
+        /// The value as written.
+        value: String,
+        /// What the value should look like.
+        expected: &'static str,
+    },
+}
+
+fn suggest(suggestion: Option<&str>) -> String {
+    match suggestion {
+        Some(name) => format!("did you mean `{name}`?"),
+        None => {
+            let names: Vec<&str> = METRICS.iter().map(|metric| metric.name).collect();
+            format!("known metrics: {}", names.join(", "))
+        }
+    }
+}
+
+fn allowed_tag(allowed: Option<&str>) -> String {
+    match allowed {
+        Some(tag) => format!("it takes `{{{tag}:...}}`"),
+        None => "it takes no tag filter".to_owned(),
+    }
+}
+
+fn percentile_hint(aggregation: &str) -> &'static str {
+    let mut chars = aggregation.chars();
+    if chars.next() == Some('p') && chars.next().is_some_and(|c| c.is_ascii_digit()) {
+        " (write percentiles as p(95))"
+    } else {
+        ""
+    }
+}
+
+pub(super) fn parse(metric: &str, expression: &str) -> Result<Threshold, ThresholdError> {
+    let fail = |kind| ThresholdError {
+        metric: metric.to_owned(),
+        expression: expression.to_owned(),
+        kind,
+    };
+    let source = parse_metric(metric).map_err(fail)?;
+    let (aggregation, operator, limit) =
+        parse_expression(source.metric, expression).map_err(fail)?;
+    Ok(Threshold {
+        metric: metric.to_owned(),
+        expression: expression.to_owned(),
+        source,
+        aggregation,
+        operator,
+        limit,
+    })
+}
+
+fn parse_metric(text: &str) -> Result<Source, ThresholdErrorKind> {
+    let text = text.trim();
+    let (name, filter) = match text.split_once('{') {
+        None => (text, None),
+        Some((name, rest)) => {
+            // A name may itself hold braces (`GET /patients/{id}`), so the
+            // filter runs to the last `}`, which must end the text.
+            let bad = || ThresholdErrorKind::BadTagFilter {
+                filter: format!("{{{rest}"),
+            };
+            let inner = rest.strip_suffix('}').ok_or_else(bad)?;
+            let (key, value) = inner.split_once(':').ok_or_else(bad)?;
+            let (key, value) = (key.trim(), value.trim());
+            if key.is_empty() || value.is_empty() {
+                return Err(bad());
+            }
+            (name.trim(), Some((key, value)))
+        }
+    };
+    let spec = find_metric(name)?;
+    let filter = match filter {
+        None => None,
+        Some((key, value)) if spec.tag == Some(key) => Some(value.to_owned()),
+        Some((key, _)) => {
+            return Err(ThresholdErrorKind::UnsupportedTag {
+                metric: spec.name,
+                tag: key.to_owned(),
+                allowed: spec.tag,
+            });
+        }
+    };
+    Ok(Source {
+        metric: spec,
+        filter,
+    })
+}
+
+fn find_metric(name: &str) -> Result<&'static MetricSpec, ThresholdErrorKind> {
+    if let Some(spec) = METRICS.iter().find(|spec| spec.name == name) {
+        return Ok(spec);
+    }
+    let suggestion = closest(name, METRICS.iter().map(|spec| spec.name));
+    Err(ThresholdErrorKind::UnknownMetric {
+        name: name.to_owned(),
+        suggestion,
+    })
+}
+
+/// The candidate nearest to `name`, if it is near enough to be a typo.
+pub(super) fn closest<'c>(
+    name: &str,
+    candidates: impl Iterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(2);
+    candidates
+        .map(|candidate| (strsim::levenshtein(name, candidate), candidate))
+        .filter(|&(distance, _)| distance <= limit)
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn parse_expression(
+    metric: &'static MetricSpec,
+    text: &str,
+) -> Result<(Aggregation, Operator, f64), ThresholdErrorKind> {
+    let start = text
+        .find(['<', '>', '=', '!'])
+        .ok_or(ThresholdErrorKind::MissingOperator)?;
+    let rest = &text[start..];
+    let (operator, length) = parse_operator(rest)?;
+    let aggregation_text = text[..start].trim();
+    let value_text = rest[length..].trim();
+
+    if aggregation_text.is_empty() {
+        return Err(ThresholdErrorKind::MissingAggregation {
+            metric: metric.name,
+            allowed: metric.kind.aggregations(),
+        });
+    }
+    let aggregation = parse_aggregation(metric, aggregation_text)?;
+    let unit = ValueUnit::of(metric.kind, aggregation);
+    if value_text.is_empty() {
+        return Err(ThresholdErrorKind::MissingValue {
+            expected: unit.expected(),
+        });
+    }
+    let limit = unit
+        .parse(value_text)
+        .ok_or_else(|| ThresholdErrorKind::BadValue {
+            value: value_text.to_owned(),
+            expected: unit.expected(),
+        })?;
+    Ok((aggregation, operator, limit))
+}
+
+/// The operator at the start of `text` and its length in bytes.
+fn parse_operator(text: &str) -> Result<(Operator, usize), ThresholdErrorKind> {
+    let two = text.get(..2).unwrap_or(text);
+    let found = match two {
+        "<=" => return Ok((Operator::Le, 2)),
+        ">=" => return Ok((Operator::Ge, 2)),
+        "==" => return Ok((Operator::Eq, 2)),
+        "!=" => return Ok((Operator::Ne, 2)),
+        "=<" | "=>" => two,
+        _ if text.starts_with('<') => return Ok((Operator::Lt, 1)),
+        _ if text.starts_with('>') => return Ok((Operator::Gt, 1)),
+        _ => &text[..1],
+    };
+    let hint = match found {
+        "=" => "use `==` to compare for equality",
+        "=<" => "use `<=`",
+        "=>" => "use `>=`",
+        _ => "use one of < <= > >= == !=",
+    };
+    Err(ThresholdErrorKind::BadOperator {
+        found: found.to_owned(),
+        hint,
+    })
+}
+
+fn parse_aggregation(
+    metric: &'static MetricSpec,
+    text: &str,
+) -> Result<Aggregation, ThresholdErrorKind> {
+    let aggregation = match text {
+        "avg" => Aggregation::Avg,
+        "min" => Aggregation::Min,
+        "max" => Aggregation::Max,
+        "med" => Aggregation::Med,
+        "rate" => Aggregation::Rate,
+        "count" => Aggregation::Count,
+        _ => match text.strip_prefix("p(") {
+            Some(rest) if metric.kind == Kind::Trend => {
+                let percentile = rest
+                    .strip_suffix(')')
+                    .and_then(|number| number.trim().parse::<f64>().ok())
+                    .filter(|percentile| (0.0..=100.0).contains(percentile));
+                match percentile {
+                    Some(percentile) => Aggregation::Percentile(percentile),
+                    None => {
+                        return Err(ThresholdErrorKind::BadPercentile {
+                            aggregation: text.to_owned(),
+                        });
+                    }
+                }
+            }
+            _ => return Err(unknown_aggregation(metric, text)),
+        },
+    };
+    let allowed = match metric.kind {
+        Kind::Trend => matches!(
+            aggregation,
+            Aggregation::Avg
+                | Aggregation::Min
+                | Aggregation::Max
+                | Aggregation::Med
+                | Aggregation::Percentile(_)
+        ),
+        Kind::Rate => aggregation == Aggregation::Rate,
+        Kind::Counter | Kind::Bytes => {
+            matches!(aggregation, Aggregation::Count | Aggregation::Rate)
+        }
+    };
+    if allowed {
+        Ok(aggregation)
+    } else {
+        Err(unknown_aggregation(metric, text))
+    }
+}
+
+fn unknown_aggregation(metric: &'static MetricSpec, text: &str) -> ThresholdErrorKind {
+    ThresholdErrorKind::UnknownAggregation {
+        metric: metric.name,
+        aggregation: text.to_owned(),
+        allowed: metric.kind.aggregations(),
+    }
+}
+
+/// The unit a threshold's value is written in, decided by metric kind and
+/// aggregation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ValueUnit {
+    /// Milliseconds; written `ms`, `s`, `us`/`µs`, or bare.
+    Duration,
+    /// A fraction; written `1%` or `0.01`.
+    Fraction,
+    /// A plain count.
+    Count,
+    /// Events per second; written bare or with `/s`.
+    PerSecond,
+    /// Bytes; written `B`, `kB`, `MB`, `GB`, or bare.
+    Bytes,
+    /// Bytes per second; written `B/s`, `kB/s`, `MB/s`, `GB/s`, or bare.
+    BytesPerSecond,
+}
+
+impl ValueUnit {
+    pub(super) fn of(kind: Kind, aggregation: Aggregation) -> ValueUnit {
+        match (kind, aggregation) {
+            (Kind::Trend, _) => ValueUnit::Duration,
+            (Kind::Rate, _) => ValueUnit::Fraction,
+            (Kind::Counter, Aggregation::Rate) => ValueUnit::PerSecond,
+            (Kind::Counter, _) => ValueUnit::Count,
+            (Kind::Bytes, Aggregation::Rate) => ValueUnit::BytesPerSecond,
+            (Kind::Bytes, _) => ValueUnit::Bytes,
+        }
+    }
+
+    /// How an observed value in this unit is shown: the unit's symbol.
+    pub(super) fn symbol(self) -> &'static str {
+        match self {
+            ValueUnit::Duration => "ms",
+            ValueUnit::Fraction => "%",
+            ValueUnit::Count => "",
+            ValueUnit::PerSecond => "/s",
+            ValueUnit::Bytes => "B",
+            ValueUnit::BytesPerSecond => "B/s",
+        }
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            ValueUnit::Duration => {
+                "a duration; write e.g. `200ms`, `1.5s` or `500us` (a bare number is milliseconds)"
+            }
+            ValueUnit::Fraction => {
+                "a rate; write a percentage such as `1%` or a fraction from 0 to 1 such as `0.01`"
+            }
+            ValueUnit::Count => "a count; write a number such as `1000`",
+            ValueUnit::PerSecond => "a rate per second; write a number such as `50` or `50/s`",
+            ValueUnit::Bytes => "a size; write e.g. `500MB`, `20kB` or `1024` (bytes; kB = 1000 B)",
+            ValueUnit::BytesPerSecond => {
+                "a throughput; write e.g. `10MB/s`, `500kB/s` or `1024` (bytes per second; kB = 1000 B)"
+            }
+        }
+    }
+
+    /// The value of `text` in this unit's base (ms, fraction, count, /s,
+    /// B, B/s), or `None` if it is not written in this unit.
+    fn parse(self, text: &str) -> Option<f64> {
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let number: f64 = text[..split].parse().ok()?;
+        let unit = text[split..].trim();
+        let scale = match self {
+            ValueUnit::Duration => match unit {
+                "" | "ms" => 1.0,
+                "s" => 1000.0,
+                "us" | "µs" => 0.001,
+                _ => return None,
+            },
+            ValueUnit::Fraction => match unit {
+                "%" => 0.01,
+                "" if number <= 1.0 => 1.0,
+                _ => return None,
+            },
+            ValueUnit::Count => match unit {
+                "" => 1.0,
+                _ => return None,
+            },
+            ValueUnit::PerSecond => match unit {
+                "" | "/s" => 1.0,
+                _ => return None,
+            },
+            ValueUnit::Bytes => byte_scale(unit)?,
+            ValueUnit::BytesPerSecond => match unit {
+                "" => 1.0,
+                _ => byte_scale(unit.strip_suffix("/s")?)?,
+            },
+        };
+        Some(number * scale)
+    }
+}
+
+fn byte_scale(unit: &str) -> Option<f64> {
+    match unit {
+        "" | "B" => Some(1.0),
+        "kB" | "KB" => Some(1e3),
+        "MB" => Some(1e6),
+        "GB" => Some(1e9),
+        _ => None,
+    }
+}

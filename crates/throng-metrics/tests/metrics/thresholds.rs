@@ -1,0 +1,393 @@
+//! k6-style thresholds: tables of good and bad expressions.
+
+use std::time::Duration;
+
+use throng_metrics::threshold::{self, Threshold, ThresholdErrorKind};
+use throng_metrics::{IterationOutcome, Metrics, RequestSample, RunResults};
+
+use crate::{meta, request};
+
+/// A 10 s run: `login` 10 × 100 ms; `query` 80 × 20 ms and 10 × 250 ms of
+/// which 5 got a 503; 1000 B received per request; checks `status is 200`
+/// 95 ✓ 5 ✗ and `has body` 100 ✓; 10 iterations completed, 2 failed.
+fn results() -> RunResults {
+    let metrics = Metrics::new();
+    for _ in 0..10 {
+        metrics.record_request(&request("login", 100_000));
+    }
+    for _ in 0..80 {
+        metrics.record_request(&request("query", 20_000));
+    }
+    for i in 0..10 {
+        let status = if i < 5 { 503 } else { 200 };
+        metrics.record_request(&RequestSample {
+            status: Some(status),
+            ..request("query", 250_000)
+        });
+    }
+    for i in 0..100 {
+        metrics.record_check("status is 200", i >= 5);
+        metrics.record_check("has body", true);
+    }
+    for _ in 0..10 {
+        metrics.record_iteration(Duration::from_secs(1), IterationOutcome::Completed, None);
+    }
+    for _ in 0..2 {
+        metrics.record_iteration(Duration::from_secs(3), IterationOutcome::Failed, None);
+    }
+    metrics.record_iteration(Duration::from_secs(9), IterationOutcome::Interrupted, None);
+    metrics.results(meta(10))
+}
+
+#[test]
+fn good_expressions() {
+    // (metric, expression, observed, unit, passed)
+    let table: &[(&str, &str, f64, &str, bool)] = &[
+        ("http_req_duration", "p(95) < 200ms", 250.111, "ms", false),
+        ("http_req_duration", "p(95)<=0.3s", 250.111, "ms", true),
+        ("http_req_duration", "p(80) < 20.1", 20.015, "ms", true),
+        (
+            "http_req_duration",
+            "p(99.9) < 300000us",
+            250.111,
+            "ms",
+            true,
+        ),
+        ("http_req_duration", "med == 20.015", 20.015, "ms", true),
+        ("http_req_duration", "min > 19ms", 20.0, "ms", true),
+        ("http_req_duration", "max < 250ms", 250.111, "ms", false),
+        ("http_req_duration", "avg < 50ms", 51.011, "ms", false),
+        (
+            "http_req_duration{name:login}",
+            "avg == 100ms",
+            100.0,
+            "ms",
+            true,
+        ),
+        (
+            "http_req_duration{ name : query }",
+            "p(50) != 20ms",
+            20.015,
+            "ms",
+            true,
+        ),
+        ("http_req_duration", "p(0) >= 19999.9µs", 20.0, "ms", true),
+        ("http_req_waiting", "p(95) < 1ms", 0.0, "ms", true),
+        ("iteration_duration", "p(90) < 2s", 3000.319, "ms", false),
+        ("http_req_failed", "rate < 1%", 5.0, "%", false),
+        ("http_req_failed", "rate <= 0.05", 5.0, "%", true),
+        ("http_req_failed{name:login}", "rate == 0", 0.0, "%", true),
+        (
+            "http_req_failed{name:query}",
+            "rate < 5.5%",
+            100.0 * 5.0 / 90.0,
+            "%",
+            false,
+        ),
+        ("checks", "rate > 0.9", 97.5, "%", true),
+        (
+            "checks{check:status is 200}",
+            "rate >= 99%",
+            95.0,
+            "%",
+            false,
+        ),
+        ("http_reqs", "count == 100", 100.0, "", true),
+        ("http_reqs", "rate > 5", 10.0, "/s", true),
+        ("http_reqs{name:query}", "count > 100", 90.0, "", false),
+        ("http_reqs{name:query}", "rate >= 9/s", 9.0, "/s", true),
+        ("iterations", "count == 13", 13.0, "", true),
+        ("iterations", "rate < 1", 1.3, "/s", false),
+        ("data_received", "count < 1MB", 100_000.0, "B", true),
+        ("data_received", "rate > 5kB/s", 10_000.0, "B/s", true),
+        ("data_received", "rate > 0.5 MB/s", 10_000.0, "B/s", false),
+        ("data_sent", "count >= 10kB", 10_000.0, "B", true),
+    ];
+    let results = results();
+    let mut failures = Vec::new();
+    for &(metric, expression, observed, unit, passed) in table {
+        let threshold = Threshold::parse(metric, expression)
+            .unwrap_or_else(|error| panic!("{metric}: {expression}: {error}"));
+        let outcome = threshold.evaluate(&results);
+        let got = outcome.observed.unwrap_or(f64::NAN);
+        if (got - observed).abs() > 1e-9 || outcome.unit != unit || outcome.passed != passed {
+            failures.push(format!(
+                "{metric}: {expression}: observed {got} {} passed {} (expected {observed} {unit} {passed})",
+                outcome.unit, outcome.passed
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn nothing_to_judge_fails() {
+    // (metric, expression, note)
+    let table = [
+        (
+            "http_req_duration{name:qurey}",
+            "p(95) < 1s",
+            "no samples: no request named `qurey`; did you mean `query`?",
+        ),
+        (
+            "http_req_failed{name:logout}",
+            "rate < 1%",
+            "no samples: no request named `logout`",
+        ),
+        (
+            "checks{check:has bodies}",
+            "rate > 0",
+            "no samples: no check named `has bodies`; did you mean `has body`?",
+        ),
+        ("http_req_connecting", "p(95) < 1s", ""),
+    ];
+    let results = results();
+    for (metric, expression, note) in table {
+        let outcome = Threshold::parse(metric, expression)
+            .unwrap()
+            .evaluate(&results);
+        if note.is_empty() {
+            // Phases were all zero, but recorded: a real observation.
+            assert!(outcome.passed, "{outcome:?}");
+            continue;
+        }
+        assert!(!outcome.passed, "{metric}: {expression}");
+        assert_eq!(outcome.observed, None);
+        assert_eq!(outcome.note.as_deref(), Some(note));
+    }
+
+    let empty = Metrics::new().results(meta(1));
+    for (metric, expression) in [
+        ("http_req_duration", "p(95) < 1s"),
+        ("http_req_failed", "rate < 1%"),
+        ("checks", "rate > 0.99"),
+        ("iteration_duration", "avg < 1s"),
+    ] {
+        let outcome = Threshold::parse(metric, expression)
+            .unwrap()
+            .evaluate(&empty);
+        assert!(!outcome.passed);
+        assert_eq!(outcome.note.as_deref(), Some("no samples"), "{metric}");
+    }
+    // A count of nothing is zero, and judged.
+    let outcome = Threshold::parse("http_reqs", "count == 0")
+        .unwrap()
+        .evaluate(&empty);
+    assert!(outcome.passed);
+    let outcome = Threshold::parse("http_reqs{name:x}", "count > 0")
+        .unwrap()
+        .evaluate(&results);
+    assert_eq!((outcome.observed, outcome.passed), (Some(0.0), false));
+    assert!(outcome.note.is_some());
+}
+
+#[test]
+fn bad_expressions() {
+    // (metric, expression, the error after "invalid threshold `…` on `…`: ")
+    let table = [
+        (
+            "http_req_durations",
+            "p(95) < 200ms",
+            "unknown metric `http_req_durations`; did you mean `http_req_duration`?",
+        ),
+        (
+            "http_req_connect",
+            "p(95) < 200ms",
+            "unknown metric `http_req_connect`; did you mean `http_req_connecting`?",
+        ),
+        (
+            "http_req_duration",
+            "p(95) 200ms",
+            "no comparison operator; write e.g. `p(95) < 200ms` (operators: < <= > >= == !=)",
+        ),
+        (
+            "http_req_duration",
+            "p(95) = 200ms",
+            "`=` is not an operator; use `==` to compare for equality",
+        ),
+        (
+            "http_req_duration",
+            "p(95) => 200ms",
+            "`=>` is not an operator; use `>=`",
+        ),
+        (
+            "http_req_duration",
+            "p(95) ! 200ms",
+            "`!` is not an operator; use one of < <= > >= == !=",
+        ),
+        (
+            "http_req_duration",
+            "< 200ms",
+            "no aggregation before the operator; `http_req_duration` takes avg, min, max, med, p(N)",
+        ),
+        (
+            "http_req_duration",
+            "p95 < 200ms",
+            "`http_req_duration` has no aggregation `p95`; it takes avg, min, max, med, p(N) (write percentiles as p(95))",
+        ),
+        (
+            "http_req_duration",
+            "rate < 1%",
+            "`http_req_duration` has no aggregation `rate`; it takes avg, min, max, med, p(N)",
+        ),
+        (
+            "http_req_failed",
+            "p(95) < 1%",
+            "`http_req_failed` has no aggregation `p(95)`; it takes rate",
+        ),
+        (
+            "checks",
+            "count > 1",
+            "`checks` has no aggregation `count`; it takes rate",
+        ),
+        (
+            "data_received",
+            "avg > 1",
+            "`data_received` has no aggregation `avg`; it takes count, rate",
+        ),
+        (
+            "http_req_duration",
+            "p(101) < 1s",
+            "`p(101)` is not a percentile; write p(N) with N from 0 to 100, e.g. p(95) or p(99.9)",
+        ),
+        (
+            "http_req_duration",
+            "p(x) < 1s",
+            "`p(x)` is not a percentile; write p(N) with N from 0 to 100, e.g. p(95) or p(99.9)",
+        ),
+        (
+            "http_req_duration",
+            "p(95) <",
+            "no value after the operator; expected a duration; write e.g. `200ms`, `1.5s` or `500us` (a bare number is milliseconds)",
+        ),
+        (
+            "http_req_duration",
+            "p(95) < 200mss",
+            "`200mss` is not a duration; write e.g. `200ms`, `1.5s` or `500us` (a bare number is milliseconds)",
+        ),
+        (
+            "http_req_duration",
+            "p(95) < -1",
+            "`-1` is not a duration; write e.g. `200ms`, `1.5s` or `500us` (a bare number is milliseconds)",
+        ),
+        (
+            "http_req_failed",
+            "rate < 5",
+            "`5` is not a rate; write a percentage such as `1%` or a fraction from 0 to 1 such as `0.01`",
+        ),
+        (
+            "http_reqs",
+            "count > 10/s",
+            "`10/s` is not a count; write a number such as `1000`",
+        ),
+        (
+            "http_reqs",
+            "rate > 10 rps",
+            "`10 rps` is not a rate per second; write a number such as `50` or `50/s`",
+        ),
+        (
+            "data_received",
+            "rate > 10MB",
+            "`10MB` is not a throughput; write e.g. `10MB/s`, `500kB/s` or `1024` (bytes per second; kB = 1000 B)",
+        ),
+        (
+            "data_received",
+            "count > 10MiB",
+            "`10MiB` is not a size; write e.g. `500MB`, `20kB` or `1024` (bytes; kB = 1000 B)",
+        ),
+        (
+            "http_req_duration{status:200}",
+            "p(95) < 1s",
+            "`http_req_duration` cannot be filtered by `status`; it takes `{name:...}`",
+        ),
+        (
+            "checks{name:x}",
+            "rate > 0.9",
+            "`checks` cannot be filtered by `name`; it takes `{check:...}`",
+        ),
+        (
+            "iterations{name:x}",
+            "count > 1",
+            "`iterations` cannot be filtered by `name`; it takes no tag filter",
+        ),
+        (
+            "http_req_duration{name}",
+            "p(95) < 1s",
+            "tag filter `{name}` is not of the form `{name:value}`",
+        ),
+        (
+            "http_req_duration{name:x",
+            "p(95) < 1s",
+            "tag filter `{name:x` is not of the form `{name:value}`",
+        ),
+        (
+            "http_req_duration{name:}",
+            "p(95) < 1s",
+            "tag filter `{name:}` is not of the form `{name:value}`",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (metric, expression, message) in table {
+        let expected = format!("invalid threshold `{expression}` on `{metric}`: {message}");
+        match Threshold::parse(metric, expression) {
+            Ok(threshold) => failures.push(format!("{threshold}: parsed, expected an error")),
+            Err(error) if error.to_string() != expected => {
+                failures.push(format!(
+                    "{metric}: {expression}:\n  got      {error}\n  expected {expected}"
+                ));
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn unknown_far_metric_lists_known_ones() {
+    let error = Threshold::parse("latency", "p(95) < 1s").unwrap_err();
+    assert!(matches!(
+        error.kind,
+        ThresholdErrorKind::UnknownMetric {
+            suggestion: None,
+            ..
+        }
+    ));
+    assert!(
+        error
+            .to_string()
+            .contains("known metrics: http_req_duration, http_req_blocked,"),
+        "{error}"
+    );
+}
+
+#[test]
+fn request_names_may_hold_braces() {
+    let metric = "http_req_duration{name:GET /patients/{id}}";
+    let metrics = Metrics::new();
+    metrics.record_request(&request("GET /patients/{id}", 30_000));
+    let results = metrics.results(meta(1));
+    let outcome = Threshold::parse(metric, "p(99) < 31ms")
+        .unwrap()
+        .evaluate(&results);
+    assert!(outcome.passed, "{outcome:?}");
+}
+
+#[test]
+fn evaluate_keeps_order_and_text() {
+    let thresholds = [
+        Threshold::parse("http_reqs", "count > 0").unwrap(),
+        Threshold::parse("http_req_duration", "p(95) < 200ms").unwrap(),
+    ];
+    let outcomes = threshold::evaluate(&thresholds, &results());
+    let shown: Vec<_> = outcomes
+        .iter()
+        .map(|o| (o.metric.as_str(), o.expression.as_str(), o.passed))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("http_reqs", "count > 0", true),
+            ("http_req_duration", "p(95) < 200ms", false),
+        ]
+    );
+}

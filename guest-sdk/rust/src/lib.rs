@@ -1,0 +1,216 @@
+//! Write throng journeys in Rust.
+//!
+//! A journey is what one virtual user (VU) does. Implement [`Journey`] on a
+//! struct that holds the VU's state (a token, a cart, a job id) and export it
+//! with [`journey!`]; build the crate as a `cdylib` for `wasm32-wasip2` and
+//! hand the `.wasm` file to `throng run`.
+//!
+//! ```ignore
+//! use throng_sdk::prelude::*;
+//!
+//! #[derive(Default)]
+//! struct Clinician { token: String }
+//!
+//! impl Journey for Clinician {
+//!     fn on_start(&mut self) -> Result<()> {
+//!         let r = http::post(format!("{}/login", param("base_url")?))
+//!             .json(&serde_json::json!({"username": "clinician", "password": "secret"}))
+//!             .send()?;
+//!         self.token = r.json::<serde_json::Value>()?["token"].as_str().unwrap_or_default().into();
+//!         Ok(())
+//!     }
+//!     fn iteration(&mut self, _task: &str) -> Result<()> {
+//!         let r = http::get(format!("{}/health", param("base_url")?)).name("health").send()?;
+//!         check("health is 200", r.status == 200);
+//!         sleep_between(1.0, 5.0);
+//!         Ok(())
+//!     }
+//! }
+//! throng_sdk::journey!(Clinician);
+//! ```
+//!
+//! The SDK is a thin layer over bindings that `wit-bindgen` generates from the
+//! repository's `wit/` folder; it owns no sockets, clocks or files. Every
+//! capability comes from the host through the `throng:vu` contract.
+
+extern crate self as throng_sdk;
+
+pub mod http;
+
+mod error;
+mod runtime;
+
+pub use error::{Error, Result};
+
+use std::time::Duration;
+
+#[doc(hidden)]
+pub mod __bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "vu",
+        pub_export_macro: true,
+        export_macro_name: "__export_vu",
+        default_bindings_module: "::throng_sdk::__bindings",
+        runtime_path: "::throng_sdk::__wit_bindgen::rt",
+    });
+}
+
+#[doc(hidden)]
+pub use runtime::Exports as __Exports;
+#[doc(hidden)]
+pub use wit_bindgen as __wit_bindgen;
+
+use __bindings::throng::vu::{clock, context, log as wit_log, metrics};
+
+/// One task a journey offers, with its default weight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    /// The name the host passes back to [`Journey::iteration`].
+    pub name: String,
+    /// Relative weight when the host draws tasks at random.
+    pub weight: u32,
+}
+
+impl Task {
+    /// A task named `name` with relative `weight`.
+    pub fn new(name: impl Into<String>, weight: u32) -> Self {
+        Task { name: name.into(), weight }
+    }
+}
+
+/// What one virtual user does. One value of the implementing type lives per
+/// VU, from `on_start` to `on_stop`, so fields carry state across iterations.
+pub trait Journey: Default + 'static {
+    /// The tasks this journey offers (Locust-style weighted tasks). The
+    /// default is a single task named `default`.
+    fn tasks() -> Vec<Task> {
+        Vec::new()
+    }
+
+    /// Runs once per VU before its first iteration: log in, fetch a token.
+    fn on_start(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// One pass of the journey running `task`. An error fails the iteration
+    /// and is counted; the VU goes on with its next iteration.
+    fn iteration(&mut self, task: &str) -> Result<()>;
+
+    /// Runs once per VU after its last iteration.
+    fn on_stop(&mut self) {}
+}
+
+/// Export a [`Journey`] type as this component's journey.
+///
+/// ```ignore
+/// throng_sdk::journey!(Clinician);
+/// ```
+#[macro_export]
+macro_rules! journey {
+    ($ty:ty) => {
+        const _: () = {
+            type __ThrongJourney = $crate::__Exports<$ty>;
+            $crate::__bindings::__export_vu!(__ThrongJourney with_types_in $crate::__bindings);
+        };
+    };
+}
+
+/// Record a named check and return `passed`, so it can guard what follows.
+pub fn check(name: &str, passed: bool) -> bool {
+    metrics::check(name, passed)
+}
+
+/// A plan parameter (`[params]` in the plan, `--param key=value`), or an
+/// error naming the missing key.
+pub fn param(key: &str) -> Result<String> {
+    context::param(key).ok_or_else(|| Error::msg(format!("missing plan parameter `{key}`")))
+}
+
+/// A plan parameter, or `default` when the plan does not set it.
+pub fn param_or(key: &str, default: &str) -> String {
+    context::param(key).unwrap_or_else(|| default.to_owned())
+}
+
+/// This VU's number, from 1.
+pub fn vu_id() -> u32 {
+    context::vu_id()
+}
+
+/// This VU's iteration number, from 0.
+pub fn iteration() -> u64 {
+    context::iteration()
+}
+
+/// The scenario this VU runs in.
+pub fn scenario() -> String {
+    context::scenario()
+}
+
+/// A random `u64` from this VU's own host-seeded generator.
+pub fn random_u64() -> u64 {
+    context::random()
+}
+
+/// A random index in `0..n` (0 when `n` is 0).
+pub fn random_below(n: u64) -> u64 {
+    if n == 0 { 0 } else { context::random() % n }
+}
+
+/// Pick one element of `items` at random.
+pub fn pick<T>(items: &[T]) -> &T {
+    &items[random_below(items.len() as u64) as usize]
+}
+
+/// Time since this VU's run started.
+pub fn now() -> Duration {
+    Duration::from_micros(clock::now_us())
+}
+
+/// Suspend this VU for `d`. The host sleeps asynchronously; a sleeping VU
+/// holds no thread.
+pub fn sleep(d: Duration) {
+    clock::sleep_ms(d.as_millis() as u64);
+}
+
+/// Think time: sleep a uniformly random time between `min_s` and `max_s`
+/// seconds.
+pub fn sleep_between(min_s: f64, max_s: f64) {
+    let (lo, hi) = if min_s <= max_s { (min_s, max_s) } else { (max_s, min_s) };
+    let unit = (random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    sleep(Duration::from_secs_f64((lo + (hi - lo) * unit).max(0.0)));
+}
+
+/// Leveled messages for the person running the test (rate-limited by the
+/// host).
+pub mod log {
+    use super::wit_log::{Level, write};
+
+    /// A debug message.
+    pub fn debug(message: &str) {
+        write(Level::Debug, message);
+    }
+    /// An informational message.
+    pub fn info(message: &str) {
+        write(Level::Info, message);
+    }
+    /// A warning.
+    pub fn warn(message: &str) {
+        write(Level::Warn, message);
+    }
+    /// An error message.
+    pub fn error(message: &str) {
+        write(Level::Error, message);
+    }
+}
+
+/// Everything a journey usually needs, in one import.
+pub mod prelude {
+    pub use crate::http;
+    pub use crate::log;
+    pub use crate::{
+        Error, Journey, Result, Task, check, iteration, now, param, param_or, pick, random_below,
+        random_u64, scenario, sleep, sleep_between, vu_id,
+    };
+    pub use std::time::Duration;
+}

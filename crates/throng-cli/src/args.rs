@@ -52,7 +52,7 @@ pub struct RunArgs {
 }
 
 /// Flags that shape the load; each overrides the plan file.
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Clone, Args, Default)]
 pub struct LoadArgs {
     /// Number of virtual users.
     #[arg(long, short = 'u')]
@@ -99,6 +99,15 @@ pub struct LoadArgs {
     /// Compile the module even if a cached build exists.
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Folder for compiled modules (default: the user's cache folder).
+    #[arg(long, env = "THRONG_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Linear memory each VU may use, in MiB (default 64); a guest that
+    /// grows past it traps and loses its iteration.
+    #[arg(long, value_name = "MIB")]
+    pub max_vu_memory: Option<usize>,
 }
 
 /// Where results go.

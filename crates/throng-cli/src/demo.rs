@@ -9,7 +9,7 @@ use throng_engine::{Executor, Plan, Scenario};
 use throng_metrics::Threshold;
 use throng_target::{Target, TargetConfig};
 
-use crate::args::{DemoArgs, TargetArgs};
+use crate::args::{DemoArgs, LoadArgs, TargetArgs};
 use crate::exit::Outcome;
 use crate::plan_file::HttpSettings;
 use crate::quick::CLINICIAN;
@@ -54,7 +54,7 @@ pub async fn demo(args: DemoArgs) -> Outcome {
         ("think_max_s".to_owned(), think_max),
     ]);
     let plan = Plan { module: PathBuf::from(CLINICIAN.name), params, scenario, thresholds };
-    let outcome = execute(plan, HttpSettings::default(), ModuleSource::Builtin(CLINICIAN), &args.output, false).await;
+    let outcome = execute(plan, HttpSettings::default(), ModuleSource::Builtin(CLINICIAN), &args.output, &LoadArgs::default()).await;
     target.shutdown().await;
     outcome
 }

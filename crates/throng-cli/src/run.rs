@@ -11,7 +11,7 @@ use throng_host::{Host, HostOptions, VuFactory};
 use throng_metrics::{Metrics, RunMeta, RunResults};
 use throng_report::SummaryOptions;
 
-use crate::args::{OutputArgs, RunArgs};
+use crate::args::{LoadArgs, OutputArgs, RunArgs};
 use crate::exit::Outcome;
 use crate::plan_file::{self, HttpSettings, PlanFile};
 use crate::quick::{Builtin, QUICK_GET};
@@ -30,12 +30,12 @@ pub async fn run(args: RunArgs) -> Outcome {
         Ok(prepared) => prepared,
         Err(e) => return Outcome::BadInput(e),
     };
-    execute(plan, http, source, &args.output, args.load.no_cache).await
+    execute(plan, http, source, &args.output, &args.load).await
 }
 
 fn prepare(args: &RunArgs) -> anyhow::Result<(Plan, HttpSettings, ModuleSource)> {
     if let Some(url) = &args.url {
-        let mut load = clone_load(&args.load);
+        let mut load = args.load.clone();
         load.params.push(("url".into(), url.clone()));
         load.params.push(("method".into(), args.method.clone()));
         if let Some(body) = &args.body {
@@ -63,35 +63,24 @@ fn prepare(args: &RunArgs) -> anyhow::Result<(Plan, HttpSettings, ModuleSource)>
     Ok((plan, http, source))
 }
 
-fn clone_load(load: &crate::args::LoadArgs) -> crate::args::LoadArgs {
-    crate::args::LoadArgs {
-        vus: load.vus,
-        duration: load.duration,
-        iterations: load.iterations,
-        max_duration: load.max_duration,
-        think_time: load.think_time.clone(),
-        graceful_stop: load.graceful_stop,
-        params: load.params.clone(),
-        thresholds: load.thresholds.clone(),
-        insecure: load.insecure,
-        timeout: load.timeout,
-        no_cache: load.no_cache,
-    }
-}
-
 /// Load the journey, run the plan, judge and report it.
 pub async fn execute(
     plan: Plan,
     http: HttpSettings,
     source: ModuleSource,
     output: &OutputArgs,
-    no_cache: bool,
+    load: &LoadArgs,
 ) -> Outcome {
-    let host = match Host::new(HostOptions {
-        use_cache: !no_cache,
+    let mut options = HostOptions {
+        use_cache: !load.no_cache,
+        cache_dir: load.cache_dir.clone(),
         log: Some(Arc::new(StderrLog { quiet: output.quiet })),
         ..HostOptions::default()
-    }) {
+    };
+    if let Some(mib) = load.max_vu_memory {
+        options.max_memory = mib << 20;
+    }
+    let host = match Host::new(options) {
         Ok(host) => host,
         Err(e) => return Outcome::Aborted(e.into()),
     };

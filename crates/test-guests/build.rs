@@ -11,7 +11,12 @@ use std::process::Command;
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let root = manifest_dir.parent().unwrap().parent().unwrap().to_path_buf();
+    let root = manifest_dir
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let mut guests = Vec::new();
     for dir in [manifest_dir.join("guests"), root.join("examples/journeys")] {
         let mut entries: Vec<_> = fs::read_dir(&dir)
@@ -50,7 +55,10 @@ fn main() {
         names.push(name);
         println!("cargo:rerun-if-changed={}", guest.display());
     }
-    println!("cargo:rerun-if-changed={}", root.join("guest-sdk/rust").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("guest-sdk/rust").display()
+    );
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
 
     let status = cmd.status().expect("running cargo for the guests");

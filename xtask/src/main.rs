@@ -1,1 +1,147 @@
-fn main() {}
+//! `cargo xtask <verb>`: the project's named chores, in plain Rust.
+//!
+//! - `demo [ARGS]`: start the demo target and run the clinician journey.
+//! - `test [ARGS]`: install what tests need (the wasm32-wasip2 target), then
+//!   run every test of the workspace.
+//! - `lint`: rustfmt, clippy and rustdoc, all warnings as errors.
+//! - `guests`: rebuild the bundled components in crates/throng-cli/assets.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn main() -> Result<()> {
+    let mut args = env::args().skip(1);
+    let verb = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match verb.as_str() {
+        "demo" => demo(&rest),
+        "test" => test(&rest),
+        "lint" => lint(),
+        "guests" => guests(),
+        _ => bail!("usage: cargo xtask <demo|test|lint|guests> [ARGS]"),
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+fn run(mut cmd: Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().with_context(|| format!("running {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+fn demo(args: &[String]) -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "throng-cli",
+        "--",
+        "demo",
+    ])
+    .args(args);
+    run(cmd)
+}
+
+fn test(args: &[String]) -> Result<()> {
+    ensure_wasm_target()?;
+    // Release, like the demo: one build of wasmtime serves both, and the
+    // latency tests measure an optimised client.
+    let mut cmd = cargo();
+    cmd.args(["test", "--release"]).args(args);
+    run(cmd)
+}
+
+fn lint() -> Result<()> {
+    ensure_wasm_target()?;
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    run(fmt)?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--release",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run(clippy)?;
+    let mut doc = cargo();
+    doc.args(["doc", "--release", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings");
+    run(doc)
+}
+
+/// Rebuild the components the `throng` binary embeds.
+fn guests() -> Result<()> {
+    ensure_wasm_target()?;
+    let target_dir = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let guest_dir = target_dir.join("guests");
+    let mut cmd = cargo();
+    cmd.args([
+        "build",
+        "--release",
+        "--target",
+        WASM_TARGET,
+        "-p",
+        "throng-quick-get",
+        "-p",
+        "journey-clinician",
+    ])
+    .env("CARGO_TARGET_DIR", &guest_dir)
+    .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+    .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");
+    run(cmd)?;
+    let built = guest_dir.join(WASM_TARGET).join("release");
+    let assets = root().join("crates/throng-cli/assets");
+    for (from, to) in [
+        ("throng_quick_get.wasm", "quick-get.wasm"),
+        ("journey_clinician.wasm", "clinician.wasm"),
+    ] {
+        std::fs::copy(built.join(from), assets.join(to))
+            .with_context(|| format!("copying {from}"))?;
+        println!("refreshed crates/throng-cli/assets/{to}");
+    }
+    Ok(())
+}
+
+/// Tests compile guests for wasm32-wasip2; a fresh machine lacks the target.
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("running rustup (needed to install the wasm32-wasip2 target)")?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
+        return Ok(());
+    }
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", WASM_TARGET]);
+    run(add)
+}

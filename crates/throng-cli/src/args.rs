@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a journey (`journey.wasm`), a plan (`plan.toml`), or a quick GET
     /// load against `--url`.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Start the bundled demo target and run the clinician journey against
     /// it.
     Demo(DemoArgs),
@@ -161,7 +161,8 @@ pub struct TargetArgs {
 }
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}` is not a duration ({e}); try `30s`, `2m` or `500ms`"))
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("`{text}` is not a duration ({e}); try `30s`, `2m` or `500ms`"))
 }
 
 fn parse_param(text: &str) -> Result<(String, String), String> {

@@ -28,7 +28,12 @@ pub async fn demo(args: DemoArgs) -> Outcome {
         Some((lo, hi)) if lo.trim().parse::<f64>().is_ok() && hi.trim().parse::<f64>().is_ok() => {
             (lo.trim().to_owned(), hi.trim().to_owned())
         }
-        _ => return Outcome::BadInput(anyhow!("--think {:?} is not `MIN..MAX` seconds, e.g. `1..5`", args.think)),
+        _ => {
+            return Outcome::BadInput(anyhow!(
+                "--think {:?} is not `MIN..MAX` seconds, e.g. `1..5`",
+                args.think
+            ));
+        }
     };
     let target = match Target::start(TargetConfig::default()).await {
         Ok(target) => target,
@@ -37,7 +42,10 @@ pub async fn demo(args: DemoArgs) -> Outcome {
     if !args.output.quiet {
         eprintln!("throng demo: target listening on {}", target.base_url());
     }
-    let mut scenario = Scenario::new(Executor::ConstantVus { vus: args.vus, duration: args.duration });
+    let mut scenario = Scenario::new(Executor::ConstantVus {
+        vus: args.vus,
+        duration: args.duration,
+    });
     scenario.name = "clinicians".into();
     scenario.graceful_stop = Duration::from_secs(10);
     let thresholds = DEMO_THRESHOLDS
@@ -53,14 +61,30 @@ pub async fn demo(args: DemoArgs) -> Outcome {
         ("think_min_s".to_owned(), think_min),
         ("think_max_s".to_owned(), think_max),
     ]);
-    let plan = Plan { module: PathBuf::from(CLINICIAN.name), params, scenario, thresholds };
-    let outcome = execute(plan, HttpSettings::default(), ModuleSource::Builtin(CLINICIAN), &args.output, &LoadArgs::default()).await;
+    let plan = Plan {
+        module: PathBuf::from(CLINICIAN.name),
+        params,
+        scenario,
+        thresholds,
+    };
+    let outcome = execute(
+        plan,
+        HttpSettings::default(),
+        ModuleSource::Builtin(CLINICIAN),
+        &args.output,
+        &LoadArgs::default(),
+    )
+    .await;
     target.shutdown().await;
     outcome
 }
 
 pub async fn serve_target(args: TargetArgs) -> Outcome {
-    let mut config = TargetConfig { addr: args.addr, tls: args.tls, ..TargetConfig::default() };
+    let mut config = TargetConfig {
+        addr: args.addr,
+        tls: args.tls,
+        ..TargetConfig::default()
+    };
     if let Some(latency) = &args.query_latency {
         match latency.parse() {
             Ok(l) => config.query_latency = l,
@@ -69,9 +93,14 @@ pub async fn serve_target(args: TargetArgs) -> Outcome {
     }
     let target = match Target::start(config).await {
         Ok(target) => target,
-        Err(e) => return Outcome::Aborted(anyhow!("cannot start the target on {}: {e}", args.addr)),
+        Err(e) => {
+            return Outcome::Aborted(anyhow!("cannot start the target on {}: {e}", args.addr));
+        }
     };
-    println!("throng target listening on {} (Ctrl-C to stop)", target.base_url());
+    println!(
+        "throng target listening on {} (Ctrl-C to stop)",
+        target.base_url()
+    );
     let _ = tokio::signal::ctrl_c().await;
     target.shutdown().await;
     Outcome::Verdict { passed: true }

@@ -29,12 +29,19 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap prints help and version to stdout with success, and usage
             // errors to stderr; ours map to exit code 2.
-            let code = if e.use_stderr() { Outcome::BAD_INPUT } else { 0 };
+            let code = if e.use_stderr() {
+                Outcome::BAD_INPUT
+            } else {
+                0
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -43,7 +50,7 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run::run(args).await,
+            Command::Run(args) => run::run(*args).await,
             Command::Demo(args) => demo::demo(args).await,
             Command::Target(args) => demo::serve_target(args).await,
         }

@@ -82,8 +82,10 @@ pub struct HttpSettings {
 impl PlanFile {
     /// Read and parse `path`; errors name the file, line and column.
     pub fn read(path: &Path) -> anyhow::Result<PlanFile> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read plan {}", path.display()))?;
-        toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read plan {}", path.display()))?;
+        toml::from_str(&text)
+            .map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))
     }
 }
 
@@ -119,17 +121,25 @@ pub fn lower(
         (Some(_), _) => "per-vu-iterations".to_owned(),
         (None, Some(_)) => "constant-vus".to_owned(),
         (None, None) => s.executor.clone().unwrap_or_else(|| {
-            if iterations.is_some() { "per-vu-iterations" } else { "constant-vus" }.to_owned()
+            if iterations.is_some() {
+                "per-vu-iterations"
+            } else {
+                "constant-vus"
+            }
+            .to_owned()
         }),
     };
     let executor = match executor_name.as_str() {
         "constant-vus" => Executor::ConstantVus {
             vus,
-            duration: run_for.ok_or_else(|| anyhow!("constant-vus needs a `duration` (plan) or `--duration`"))?,
+            duration: run_for
+                .ok_or_else(|| anyhow!("constant-vus needs a `duration` (plan) or `--duration`"))?,
         },
         "per-vu-iterations" => Executor::PerVuIterations {
             vus,
-            iterations: iterations.ok_or_else(|| anyhow!("per-vu-iterations needs `iterations` (plan) or `--iterations`"))?,
+            iterations: iterations.ok_or_else(|| {
+                anyhow!("per-vu-iterations needs `iterations` (plan) or `--iterations`")
+            })?,
             max_duration,
         },
         other => bail!(
@@ -144,11 +154,15 @@ pub fn lower(
     }
     if let Some(think) = load.think_time.clone().or(s.think_time) {
         scenario.think_time = Some(
-            ThinkTime::parse(&think, |t| humantime::parse_duration(t).ok())
-                .ok_or_else(|| anyhow!("think_time: `{think}` is not `2s` or a range like `1s..5s`"))?,
+            ThinkTime::parse(&think, |t| humantime::parse_duration(t).ok()).ok_or_else(|| {
+                anyhow!("think_time: `{think}` is not `2s` or a range like `1s..5s`")
+            })?,
         );
     }
-    if let Some(grace) = load.graceful_stop.or(duration("graceful_stop", &s.graceful_stop)?) {
+    if let Some(grace) = load
+        .graceful_stop
+        .or(duration("graceful_stop", &s.graceful_stop)?)
+    {
         scenario.graceful_stop = grace;
     }
     scenario.task_weights = s.tasks;
@@ -156,12 +170,16 @@ pub fn lower(
     let mut thresholds = Vec::new();
     for (metric, exprs) in &file.thresholds {
         for expr in exprs {
-            thresholds.push(Threshold::parse(metric, expr).map_err(|e| anyhow!("thresholds.{metric}: {e}"))?);
+            thresholds.push(
+                Threshold::parse(metric, expr).map_err(|e| anyhow!("thresholds.{metric}: {e}"))?,
+            );
         }
     }
     for text in &load.thresholds {
         let (metric, expr) = split_threshold(text)?;
-        thresholds.push(Threshold::parse(metric, expr).map_err(|e| anyhow!("--threshold {text:?}: {e}"))?);
+        thresholds.push(
+            Threshold::parse(metric, expr).map_err(|e| anyhow!("--threshold {text:?}: {e}"))?,
+        );
     }
 
     let mut params = file.params;
@@ -179,7 +197,15 @@ pub fn lower(
                 .transpose()?,
         },
     };
-    Ok((Plan { module, params, scenario, thresholds }, http))
+    Ok((
+        Plan {
+            module,
+            params,
+            scenario,
+            thresholds,
+        },
+        http,
+    ))
 }
 
 /// Split `METRIC: EXPR`; the metric may carry a tag filter with colons
@@ -187,8 +213,13 @@ pub fn lower(
 fn split_threshold(text: &str) -> anyhow::Result<(&str, &str)> {
     let search_from = text.find('}').map_or(0, |i| i + 1);
     match text[search_from..].find(':') {
-        Some(i) => Ok((text[..search_from + i].trim(), text[search_from + i + 1..].trim())),
-        None => bail!("--threshold {text:?} is not `METRIC: EXPRESSION`, e.g. `http_req_duration: p(95) < 500ms`"),
+        Some(i) => Ok((
+            text[..search_from + i].trim(),
+            text[search_from + i + 1..].trim(),
+        )),
+        None => bail!(
+            "--threshold {text:?} is not `METRIC: EXPRESSION`, e.g. `http_req_duration: p(95) < 500ms`"
+        ),
     }
 }
 
@@ -198,7 +229,10 @@ mod tests {
 
     #[test]
     fn thresholds_split_after_tag_filters() {
-        assert_eq!(split_threshold("http_req_duration: p(95) < 1s").unwrap(), ("http_req_duration", "p(95) < 1s"));
+        assert_eq!(
+            split_threshold("http_req_duration: p(95) < 1s").unwrap(),
+            ("http_req_duration", "p(95) < 1s")
+        );
         assert_eq!(
             split_threshold("http_req_duration{name:query}: p(99)<2s").unwrap(),
             ("http_req_duration{name:query}", "p(99)<2s")
@@ -208,7 +242,10 @@ mod tests {
 
     #[test]
     fn unknown_keys_name_the_key_and_the_line() {
-        let err = toml::from_str::<PlanFile>("module = \"a.wasm\"\n\n[scenario]\nvus = 2\nduraton = \"1s\"\n").unwrap_err();
+        let err = toml::from_str::<PlanFile>(
+            "module = \"a.wasm\"\n\n[scenario]\nvus = 2\nduraton = \"1s\"\n",
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("line 5"), "{text}");
         assert!(text.contains("duraton"), "{text}");
@@ -220,12 +257,21 @@ mod tests {
             "module = \"j.wasm\"\n[scenario]\nvus = 5\nduration = \"10s\"\n[params]\nbase_url = \"x\"\n",
         )
         .unwrap();
-        let load = LoadArgs { vus: Some(7), iterations: Some(3), params: vec![("k".into(), "v".into())], ..Default::default() };
+        let load = LoadArgs {
+            vus: Some(7),
+            iterations: Some(3),
+            params: vec![("k".into(), "v".into())],
+            ..Default::default()
+        };
         let (plan, _) = lower(file, Path::new("/plans"), None, &load).unwrap();
         assert_eq!(plan.module, Path::new("/plans/j.wasm"));
         assert_eq!(
             plan.scenario.executor,
-            Executor::PerVuIterations { vus: 7, iterations: 3, max_duration: Duration::from_secs(600) }
+            Executor::PerVuIterations {
+                vus: 7,
+                iterations: 3,
+                max_duration: Duration::from_secs(600)
+            }
         );
         assert_eq!(plan.params.len(), 2);
     }

@@ -42,10 +42,14 @@ fn prepare(args: &RunArgs) -> anyhow::Result<(Plan, HttpSettings, ModuleSource)>
             load.params.push(("body".into(), body.clone()));
         }
         let module = PathBuf::from(QUICK_GET.name);
-        let (plan, http) = plan_file::lower(PlanFile::default(), Path::new("."), Some(module), &load)?;
+        let (plan, http) =
+            plan_file::lower(PlanFile::default(), Path::new("."), Some(module), &load)?;
         return Ok((plan, http, ModuleSource::Builtin(QUICK_GET)));
     }
-    let target = args.target.as_deref().ok_or_else(|| anyhow!("name a journey (.wasm), a plan (.toml) or --url"))?;
+    let target = args
+        .target
+        .as_deref()
+        .ok_or_else(|| anyhow!("name a journey (.wasm), a plan (.toml) or --url"))?;
     let is_plan = target.extension().is_some_and(|e| e == "toml");
     let (file, module) = if is_plan {
         (PlanFile::read(target)?, None)
@@ -57,7 +61,11 @@ fn prepare(args: &RunArgs) -> anyhow::Result<(Plan, HttpSettings, ModuleSource)>
     };
     let base_dir = target.parent().unwrap_or(Path::new("."));
     let (plan, http) = plan_file::lower(file, base_dir, module, &args.load).with_context(|| {
-        if is_plan { format!("in plan {}", target.display()) } else { "in the command line".to_owned() }
+        if is_plan {
+            format!("in plan {}", target.display())
+        } else {
+            "in the command line".to_owned()
+        }
     })?;
     let source = ModuleSource::File(plan.module.clone());
     Ok((plan, http, source))
@@ -74,7 +82,9 @@ pub async fn execute(
     let mut options = HostOptions {
         use_cache: !load.no_cache,
         cache_dir: load.cache_dir.clone(),
-        log: Some(Arc::new(StderrLog { quiet: output.quiet })),
+        log: Some(Arc::new(StderrLog {
+            quiet: output.quiet,
+        })),
         ..HostOptions::default()
     };
     if let Some(mib) = load.max_vu_memory {
@@ -92,7 +102,10 @@ pub async fn execute(
         Ok(journey) => journey,
         Err(e) => return Outcome::BadInput(e.into()),
     };
-    let mut client_options = throng_http::ClientOptions { insecure: http.insecure, ..Default::default() };
+    let mut client_options = throng_http::ClientOptions {
+        insecure: http.insecure,
+        ..Default::default()
+    };
     if let Some(timeout) = http.timeout {
         client_options.default_timeout = timeout;
     }
@@ -102,7 +115,13 @@ pub async fn execute(
     };
 
     let metrics = Arc::new(Metrics::new());
-    let factory = VuFactory::new(&host, journey.clone(), client, metrics.clone(), plan.params.clone());
+    let factory = VuFactory::new(
+        &host,
+        journey.clone(),
+        client,
+        metrics.clone(),
+        plan.params.clone(),
+    );
     let run = Run::new(plan.scenario.clone(), metrics.clone());
     let signals = tokio::spawn(stop_on_signals(run.control(), output.quiet));
 
@@ -115,7 +134,11 @@ pub async fn execute(
             plan.scenario.executor.vus(),
             describe(&plan),
             info.size / 1024,
-            if info.cached { "loaded from cache" } else { "compiled" },
+            if info.cached {
+                "loaded from cache"
+            } else {
+                "compiled"
+            },
             info.load_time.as_secs_f64() * 1e3,
         );
     }
@@ -146,13 +169,21 @@ pub async fn execute(
     }
     if !output.quiet {
         let mut stdout = std::io::stdout().lock();
-        let options = SummaryOptions { color: color(output.no_color), width: None };
+        let options = SummaryOptions {
+            color: color(output.no_color),
+            width: None,
+        };
         if let Err(e) = throng_report::render_summary(&results, &mut stdout, &options) {
             return Outcome::Aborted(anyhow!("writing the summary: {e}"));
         }
     }
     if stats.vus_started == 0 && stats.vus_failed > 0 {
-        let first = results.errors.messages.first().map(|e| e.message.clone()).unwrap_or_default();
+        let first = results
+            .errors
+            .messages
+            .first()
+            .map(|e| e.message.clone())
+            .unwrap_or_default();
         return Outcome::Aborted(anyhow!("every VU failed to start; first error: {first}"));
     }
     Outcome::Verdict { passed }
@@ -170,8 +201,10 @@ fn describe(plan: &Plan) -> String {
 }
 
 fn write_json(results: &RunResults, path: &Path) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    throng_report::write_json(results, std::io::BufWriter::new(file)).with_context(|| format!("writing {}", path.display()))
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    throng_report::write_json(results, std::io::BufWriter::new(file))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// First Ctrl-C (or SIGTERM): graceful stop. Second: stop now.
@@ -180,7 +213,9 @@ async fn stop_on_signals(control: throng_engine::RunControl, quiet: bool) {
         return;
     }
     if !quiet {
-        eprintln!("throng: stopping; iterations in flight get their grace period (Ctrl-C again to stop now)");
+        eprintln!(
+            "throng: stopping; iterations in flight get their grace period (Ctrl-C again to stop now)"
+        );
     }
     control.stop();
     if wait_for_signal().await.is_ok() {

@@ -104,10 +104,12 @@ impl Executor {
             });
         }
         match self {
-            Executor::ConstantVus { duration, .. } if duration.is_zero() => Err(PlanError::Invalid {
-                field: "duration",
-                reason: "must be longer than 0s".into(),
-            }),
+            Executor::ConstantVus { duration, .. } if duration.is_zero() => {
+                Err(PlanError::Invalid {
+                    field: "duration",
+                    reason: "must be longer than 0s".into(),
+                })
+            }
             Executor::PerVuIterations { iterations: 0, .. } => Err(PlanError::Invalid {
                 field: "iterations",
                 reason: "must be at least 1".into(),

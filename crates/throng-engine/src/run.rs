@@ -76,7 +76,12 @@ struct Tally {
 impl Run {
     /// A run of `scenario` recording into `metrics`.
     pub fn new(scenario: Scenario, metrics: Arc<Metrics>) -> Self {
-        Run { scenario, metrics, control: RunControl::default(), seed: rand::random() }
+        Run {
+            scenario,
+            metrics,
+            control: RunControl::default(),
+            seed: rand::random(),
+        }
     }
 
     /// Fix the seed of the VUs' random choices (tasks, think time).
@@ -93,7 +98,10 @@ impl Run {
     /// Run the scenario to its end. Fails before starting any VU when the
     /// plan's task weights do not fit the journey.
     pub async fn execute<F: VuFactory>(self, factory: Arc<F>) -> Result<RunStats, String> {
-        let picker = Arc::new(TaskPicker::new(factory.tasks(), &self.scenario.task_weights)?);
+        let picker = Arc::new(TaskPicker::new(
+            factory.tasks(),
+            &self.scenario.task_weights,
+        )?);
         let schedule = ClosedSchedule::of(&self.scenario.executor);
         let start = Instant::now();
         let shared = Arc::new(Shared {
@@ -109,7 +117,9 @@ impl Run {
 
         let mut vus = tokio::task::JoinSet::new();
         for id in 1..=schedule.vus {
-            let rng = SmallRng::seed_from_u64(self.seed ^ u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let rng = SmallRng::seed_from_u64(
+                self.seed ^ u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
             vus.spawn(vu_loop(id, factory.clone(), shared.clone(), rng));
         }
 
@@ -163,7 +173,10 @@ impl Shared {
 
 /// Creates a VU and runs its `on_start`; counts and reports a failure.
 async fn start_vu<F: VuFactory>(factory: &F, shared: &Shared, id: u32) -> Option<F::Vu> {
-    let info = VuInfo { id, scenario: shared.scenario_name.clone() };
+    let info = VuInfo {
+        id,
+        scenario: shared.scenario_name.clone(),
+    };
     let started = tokio::select! {
         biased;
         _ = shared.control.abort.cancelled() => return None,
@@ -202,12 +215,20 @@ async fn vu_loop<F: VuFactory>(id: u32, factory: Arc<F>, shared: Arc<Shared>, mu
             None => {
                 // The iteration's future was dropped mid-call: the instance
                 // cannot be entered again, so this VU ends here.
-                shared.metrics.record_iteration(took, IterationOutcome::Interrupted, None);
+                shared
+                    .metrics
+                    .record_iteration(took, IterationOutcome::Interrupted, None);
                 return;
             }
-            Some(Ok(())) => shared.metrics.record_iteration(took, IterationOutcome::Completed, None),
+            Some(Ok(())) => {
+                shared
+                    .metrics
+                    .record_iteration(took, IterationOutcome::Completed, None)
+            }
             Some(Err(e)) => {
-                shared.metrics.record_iteration(took, IterationOutcome::Failed, Some(&e.message));
+                shared
+                    .metrics
+                    .record_iteration(took, IterationOutcome::Failed, Some(&e.message));
                 if e.fatal {
                     // A trapped instance is poisoned; a fresh one takes over.
                     match start_vu(&*factory, &shared, id).await {

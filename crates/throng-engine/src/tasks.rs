@@ -28,7 +28,10 @@ impl TaskPicker {
             }
         }
         if tasks.is_empty() {
-            return Ok(TaskPicker { names: vec!["default".into()], cumulative: vec![1] });
+            return Ok(TaskPicker {
+                names: vec!["default".into()],
+                cumulative: vec![1],
+            });
         }
         let mut names = Vec::with_capacity(tasks.len());
         let mut cumulative = Vec::with_capacity(tasks.len());
@@ -66,7 +69,10 @@ mod tests {
     use rand::SeedableRng;
 
     fn task(name: &str, weight: u32) -> TaskInfo {
-        TaskInfo { name: name.into(), weight }
+        TaskInfo {
+            name: name.into(),
+            weight,
+        }
     }
 
     #[test]
@@ -76,11 +82,16 @@ mod tests {
         let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
         let mut counts = BTreeMap::new();
         for _ in 0..100_000 {
-            *counts.entry(picker.pick(&mut rng).to_owned()).or_insert(0u32) += 1;
+            *counts
+                .entry(picker.pick(&mut rng).to_owned())
+                .or_insert(0u32) += 1;
         }
         for (name, expected) in [("a", 40_000), ("b", 30_000), ("c", 20_000), ("d", 10_000)] {
             let got = counts[name] as i64;
-            assert!((got - expected).abs() < 1_000, "{name}: {got} vs {expected}");
+            assert!(
+                (got - expected).abs() < 1_000,
+                "{name}: {got} vs {expected}"
+            );
         }
     }
 
@@ -95,8 +106,8 @@ mod tests {
 
     #[test]
     fn unknown_override_is_refused() {
-        let err = TaskPicker::new(&[task("a", 1)], &BTreeMap::from([("zz".to_owned(), 2)]))
-            .unwrap_err();
+        let err =
+            TaskPicker::new(&[task("a", 1)], &BTreeMap::from([("zz".to_owned(), 2)])).unwrap_err();
         assert!(err.contains("`zz`") && err.contains("[a]"), "{err}");
     }
 

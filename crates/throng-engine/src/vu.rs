@@ -35,12 +35,18 @@ pub struct VuError {
 impl VuError {
     /// An error the VU survives (the journey returned an error).
     pub fn failed(message: impl Into<String>) -> Self {
-        VuError { message: message.into(), fatal: false }
+        VuError {
+            message: message.into(),
+            fatal: false,
+        }
     }
 
     /// An error after which the VU must be replaced (a trap).
     pub fn fatal(message: impl Into<String>) -> Self {
-        VuError { message: message.into(), fatal: true }
+        VuError {
+            message: message.into(),
+            fatal: true,
+        }
     }
 }
 

@@ -15,7 +15,9 @@ use wasmtime::component::Component;
 /// The cache file for `bytes` compiled by `engine`.
 pub(crate) fn entry(dir: &Path, engine: &Engine, bytes: &[u8]) -> PathBuf {
     let mut engine_hash = std::hash::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut engine_hash);
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
     let digest = Sha256::new()
         .chain_update(bytes)
         .chain_update(engine_hash.finish().to_le_bytes())

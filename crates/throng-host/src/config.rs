@@ -67,7 +67,11 @@ impl Host {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| LoadError::Engine(chain(&e)))?;
         start_epoch_ticker(&engine);
-        Ok(Host { engine, linker: Arc::new(linker), options })
+        Ok(Host {
+            engine,
+            linker: Arc::new(linker),
+            options,
+        })
     }
 
     /// The cache folder in use, if any.

@@ -74,7 +74,10 @@ fn kind(bytes: &[u8]) -> Kind {
 impl Host {
     /// Load the journey at `path`.
     pub async fn load(&self, path: &Path) -> Result<Journey, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.into(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+            path: path.into(),
+            source,
+        })?;
         self.load_bytes(path, &bytes).await
     }
 
@@ -88,24 +91,42 @@ impl Host {
         }
         let (component, cached) = self.compile(path, bytes)?;
         check_contract(&self.engine, &component, path)?;
-        let instance_pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::Unsatisfied { path: path.into(), message: chain(&e) })?;
-        let pre = VuPre::new(instance_pre)
-            .map_err(|e| LoadError::Unsatisfied { path: path.into(), message: chain(&e) })?;
-        let info = LoadInfo { size: bytes.len(), cached, load_time: began.elapsed() };
+        let instance_pre =
+            self.linker
+                .instantiate_pre(&component)
+                .map_err(|e| LoadError::Unsatisfied {
+                    path: path.into(),
+                    message: chain(&e),
+                })?;
+        let pre = VuPre::new(instance_pre).map_err(|e| LoadError::Unsatisfied {
+            path: path.into(),
+            message: chain(&e),
+        })?;
+        let info = LoadInfo {
+            size: bytes.len(),
+            cached,
+            load_time: began.elapsed(),
+        };
         let tasks = self.probe_tasks(&pre, path).await?;
-        Ok(Journey { pre, tasks, path: path.into(), info })
+        Ok(Journey {
+            pre,
+            tasks,
+            path: path.into(),
+            info,
+        })
     }
 
     fn compile(&self, path: &Path, bytes: &[u8]) -> Result<(Component, bool), LoadError> {
-        let entry = self.cache_dir().map(|dir| cache::entry(&dir, &self.engine, bytes));
+        let entry = self
+            .cache_dir()
+            .map(|dir| cache::entry(&dir, &self.engine, bytes));
         if let Some(component) = entry.as_deref().and_then(|e| cache::load(&self.engine, e)) {
             return Ok((component, true));
         }
-        let component = Component::new(&self.engine, bytes)
-            .map_err(|e| LoadError::Compile { path: path.into(), message: chain(&e) })?;
+        let component = Component::new(&self.engine, bytes).map_err(|e| LoadError::Compile {
+            path: path.into(),
+            message: chain(&e),
+        })?;
         if let Some(entry) = &entry {
             cache::store(&component, entry);
         }
@@ -113,15 +134,32 @@ impl Host {
     }
 
     /// Instantiate once to ask the journey for its tasks.
-    async fn probe_tasks(&self, pre: &VuPre<VuState>, path: &Path) -> Result<Vec<TaskInfo>, LoadError> {
-        let fail = |e: wasmtime::Error| LoadError::Tasks { path: path.into(), message: chain(&e) };
+    async fn probe_tasks(
+        &self,
+        pre: &VuPre<VuState>,
+        path: &Path,
+    ) -> Result<Vec<TaskInfo>, LoadError> {
+        let fail = |e: wasmtime::Error| LoadError::Tasks {
+            path: path.into(),
+            message: chain(&e),
+        };
         let mut store = Store::new(&self.engine, VuState::probe(self));
         store.set_epoch_deadline(deadline_ticks(self.options.iteration_timeout));
         store.epoch_deadline_trap();
         store.limiter(|s| &mut s.limits);
         let vu = pre.instantiate_async(&mut store).await.map_err(fail)?;
-        let tasks = vu.throng_vu_journey().call_tasks(&mut store).await.map_err(fail)?;
-        Ok(tasks.into_iter().map(|t| TaskInfo { name: t.name, weight: t.weight }).collect())
+        let tasks = vu
+            .throng_vu_journey()
+            .call_tasks(&mut store)
+            .await
+            .map_err(fail)?;
+        Ok(tasks
+            .into_iter()
+            .map(|t| TaskInfo {
+                name: t.name,
+                weight: t.weight,
+            })
+            .collect())
     }
 }
 
@@ -131,7 +169,11 @@ pub(crate) fn deadline_ticks(timeout: Duration) -> u64 {
 }
 
 /// Refuse components of another contract version, or without a journey.
-fn check_contract(engine: &wasmtime::Engine, component: &Component, path: &Path) -> Result<(), LoadError> {
+fn check_contract(
+    engine: &wasmtime::Engine,
+    component: &Component,
+    path: &Path,
+) -> Result<(), LoadError> {
     let ty = component.component_type();
     let names: Vec<String> = ty
         .imports(engine)
@@ -139,7 +181,9 @@ fn check_contract(engine: &wasmtime::Engine, component: &Component, path: &Path)
         .chain(ty.exports(engine).map(|(n, _)| n.to_owned()))
         .collect();
     for name in &names {
-        let Some(rest) = name.strip_prefix("throng:vu/") else { continue };
+        let Some(rest) = name.strip_prefix("throng:vu/") else {
+            continue;
+        };
         let version = rest.split_once('@').map(|(_, v)| v).unwrap_or("");
         if !compatible(version) {
             return Err(LoadError::ContractVersion {
@@ -152,8 +196,16 @@ fn check_contract(engine: &wasmtime::Engine, component: &Component, path: &Path)
     }
     let exports: Vec<&str> = ty.exports(engine).map(|(n, _)| n).collect();
     if !exports.iter().any(|n| n.starts_with("throng:vu/journey@")) {
-        let found = if exports.is_empty() { "nothing".to_owned() } else { exports.join(", ") };
-        return Err(LoadError::MissingExport { path: path.into(), expected: CONTRACT_VERSION, found });
+        let found = if exports.is_empty() {
+            "nothing".to_owned()
+        } else {
+            exports.join(", ")
+        };
+        return Err(LoadError::MissingExport {
+            path: path.into(),
+            expected: CONTRACT_VERSION,
+            found,
+        });
     }
     Ok(())
 }

@@ -94,6 +94,9 @@ fn locked_down_wasi() -> WasiCtx {
 
 impl WasiView for VuState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }

@@ -83,8 +83,14 @@ impl throng_engine::VuFactory for VuFactory {
             .pre
             .instantiate_async(&mut store)
             .await
-            .map_err(|e| VuError::fatal(format!("instantiating the journey failed: {}", chain(&e))))?;
-        Ok(WasmVu { store, vu, deadline_ticks })
+            .map_err(|e| {
+                VuError::fatal(format!("instantiating the journey failed: {}", chain(&e)))
+            })?;
+        Ok(WasmVu {
+            store,
+            vu,
+            deadline_ticks,
+        })
     }
 }
 
@@ -96,7 +102,12 @@ fn trapped(what: &str, e: &wasmtime::Error) -> VuError {
 impl VirtualUser for WasmVu {
     async fn on_start(&mut self) -> Result<(), VuError> {
         self.store.set_epoch_deadline(self.deadline_ticks);
-        match self.vu.throng_vu_journey().call_on_start(&mut self.store).await {
+        match self
+            .vu
+            .throng_vu_journey()
+            .call_on_start(&mut self.store)
+            .await
+        {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(VuError::failed(format!("on_start failed: {message}"))),
             Err(e) => Err(trapped("on_start", &e)),
@@ -106,7 +117,12 @@ impl VirtualUser for WasmVu {
     async fn iteration(&mut self, task: &str, iteration: u64) -> Result<(), VuError> {
         self.store.data_mut().iteration = iteration;
         self.store.set_epoch_deadline(self.deadline_ticks);
-        match self.vu.throng_vu_journey().call_iteration(&mut self.store, task).await {
+        match self
+            .vu
+            .throng_vu_journey()
+            .call_iteration(&mut self.store, task)
+            .await
+        {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(VuError::failed(message)),
             Err(e) => Err(trapped("iteration", &e)),
@@ -116,6 +132,10 @@ impl VirtualUser for WasmVu {
     async fn on_stop(&mut self) {
         self.store.set_epoch_deadline(self.deadline_ticks);
         // A failing on_stop has nothing left to spoil; its trap is dropped.
-        let _ = self.vu.throng_vu_journey().call_on_stop(&mut self.store).await;
+        let _ = self
+            .vu
+            .throng_vu_journey()
+            .call_on_stop(&mut self.store)
+            .await;
     }
 }

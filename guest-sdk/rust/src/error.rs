@@ -15,7 +15,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error carrying `message`.
     pub fn msg(message: impl Into<String>) -> Self {
-        Error { message: message.into() }
+        Error {
+            message: message.into(),
+        }
     }
 
     /// The message.
@@ -26,7 +28,9 @@ impl Error {
 
 impl<E: std::error::Error> From<E> for Error {
     fn from(e: E) -> Self {
-        Error { message: e.to_string() }
+        Error {
+            message: e.to_string(),
+        }
     }
 }
 

@@ -75,7 +75,10 @@ pub struct Task {
 impl Task {
     /// A task named `name` with relative `weight`.
     pub fn new(name: impl Into<String>, weight: u32) -> Self {
-        Task { name: name.into(), weight }
+        Task {
+            name: name.into(),
+            weight,
+        }
     }
 }
 
@@ -111,7 +114,7 @@ macro_rules! journey {
     ($ty:ty) => {
         const _: () = {
             type __ThrongJourney = $crate::__Exports<$ty>;
-            $crate::__bindings::__export_vu!(__ThrongJourney with_types_in $crate::__bindings);
+    $crate::__bindings::__export_vu!(__ThrongJourney with_types_in $crate::__bindings);
         };
     };
 }
@@ -176,7 +179,11 @@ pub fn sleep(d: Duration) {
 /// Think time: sleep a uniformly random time between `min_s` and `max_s`
 /// seconds.
 pub fn sleep_between(min_s: f64, max_s: f64) {
-    let (lo, hi) = if min_s <= max_s { (min_s, max_s) } else { (max_s, min_s) };
+    let (lo, hi) = if min_s <= max_s {
+        (min_s, max_s)
+    } else {
+        (max_s, min_s)
+    };
     let unit = (random_u64() >> 11) as f64 / (1u64 << 53) as f64;
     sleep(Duration::from_secs_f64((lo + (hi - lo) * unit).max(0.0)));
 }

@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 use std::marker::PhantomData;
 
-use crate::Journey;
 use crate::__bindings::exports::throng::vu::journey::{Guest, TaskInfo};
+use crate::Journey;
 
 thread_local! {
     // One VU per component instance, and a wasm instance is single-threaded,
@@ -30,7 +30,10 @@ impl<J: Journey> Guest for Exports<J> {
     fn tasks() -> Vec<TaskInfo> {
         J::tasks()
             .into_iter()
-            .map(|t| TaskInfo { name: t.name, weight: t.weight })
+            .map(|t| TaskInfo {
+                name: t.name,
+                weight: t.weight,
+            })
             .collect()
     }
 

@@ -11,10 +11,23 @@ async fn checks_are_counted_exactly() {
     let target = target().await;
     let _turn = exclusive().await;
     let url = format!("url={}/status/500", target.base_url());
-    let run = throng(["run", GUEST_CHECKS, "--vus", "4", "--iterations", "25", "-p", &url]).await;
+    let run = throng([
+        "run",
+        GUEST_CHECKS,
+        "--vus",
+        "4",
+        "--iterations",
+        "25",
+        "-p",
+        &url,
+    ])
+    .await;
     let r = run.results();
     let count = |name: &str| {
-        let c = r.checks.get(name).unwrap_or_else(|| panic!("check {name}\n{run}"));
+        let c = r
+            .checks
+            .get(name)
+            .unwrap_or_else(|| panic!("check {name}\n{run}"));
         (c.passed, c.failed)
     };
     check!(run, count("always") == (100, 0));
@@ -26,7 +39,10 @@ async fn checks_are_counted_exactly() {
     // 500s are failed requests of class 5xx; the iterations themselves
     // completed (a bad status is not a transport error).
     check!(run, r.totals.requests == 100 && r.totals.failed == 100);
-    check!(run, r.totals.errors_by_class.get(&ErrorClass::Status5xx) == Some(&100));
+    check!(
+        run,
+        r.totals.errors_by_class.get(&ErrorClass::Status5xx) == Some(&100)
+    );
     check!(run, r.totals.iterations.completed == 100);
     check!(run, run.code == 0, "no thresholds: exit 0");
 }
@@ -37,10 +53,24 @@ async fn statuses_split_into_4xx_and_5xx() {
     let _turn = exclusive().await;
     for (status, class) in [(404, ErrorClass::Status4xx), (503, ErrorClass::Status5xx)] {
         let url = format!("url={}/status/{status}", target.base_url());
-        let run = throng(["run", GUEST_GET, "--vus", "2", "--iterations", "10", "-p", &url]).await;
+        let run = throng([
+            "run",
+            GUEST_GET,
+            "--vus",
+            "2",
+            "--iterations",
+            "10",
+            "-p",
+            &url,
+        ])
+        .await;
         let r = run.results();
         check!(run, r.totals.failed == 20);
-        check!(run, r.totals.errors_by_class.get(&class) == Some(&20), "{status}");
+        check!(
+            run,
+            r.totals.errors_by_class.get(&class) == Some(&20),
+            "{status}"
+        );
     }
 }
 
@@ -48,12 +78,29 @@ async fn statuses_split_into_4xx_and_5xx() {
 async fn refused_connections_are_connect_failures() {
     let _turn = exclusive().await;
     let url = format!("url=http://127.0.0.1:{}/", closed_port());
-    let run = throng(["run", GUEST_GET, "--vus", "3", "--iterations", "4", "-p", &url]).await;
+    let run = throng([
+        "run",
+        GUEST_GET,
+        "--vus",
+        "3",
+        "--iterations",
+        "4",
+        "-p",
+        &url,
+    ])
+    .await;
     let r = run.results();
     check!(run, r.totals.requests == 12 && r.totals.failed == 12);
-    check!(run, r.totals.errors_by_class.get(&ErrorClass::Connect) == Some(&12));
+    check!(
+        run,
+        r.totals.errors_by_class.get(&ErrorClass::Connect) == Some(&12)
+    );
     // The guest turns the transport error into a failed iteration.
     let it = &r.totals.iterations;
     check!(run, (it.completed, it.failed, it.interrupted) == (0, 12, 0));
-    check!(run, run.stdout.contains("connect"), "the summary names the class");
+    check!(
+        run,
+        run.stdout.contains("connect"),
+        "the summary names the class"
+    );
 }

@@ -16,8 +16,23 @@ async fn refused(args: &[&str], expect: &[&str]) {
 
 #[tokio::test]
 async fn a_missing_file() {
-    refused(&["run", "/nonexistent/journey.wasm", "--vus", "1", "--iterations", "1"], &["/nonexistent/journey.wasm"]).await;
-    refused(&["run", "/nonexistent/plan.toml"], &["cannot read plan /nonexistent/plan.toml"]).await;
+    refused(
+        &[
+            "run",
+            "/nonexistent/journey.wasm",
+            "--vus",
+            "1",
+            "--iterations",
+            "1",
+        ],
+        &["/nonexistent/journey.wasm"],
+    )
+    .await;
+    refused(
+        &["run", "/nonexistent/plan.toml"],
+        &["cannot read plan /nonexistent/plan.toml"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -26,7 +41,11 @@ async fn a_file_that_is_not_wasm() {
     let path = dir.path().join("notes.wasm");
     std::fs::write(&path, "hello").unwrap();
     let path = path.to_str().unwrap();
-    refused(&["run", path, "--iterations", "1"], &[path, "not a WebAssembly file"]).await;
+    refused(
+        &["run", path, "--iterations", "1"],
+        &[path, "not a WebAssembly file"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -36,30 +55,54 @@ async fn a_core_module_instead_of_a_component() {
     // The smallest valid core module: magic and version 1.
     std::fs::write(&path, b"\0asm\x01\0\0\0").unwrap();
     let path = path.to_str().unwrap();
-    refused(&["run", path, "--iterations", "1"], &[path, "core WebAssembly module, not a component", "wasm32-wasip2"]).await;
+    refused(
+        &["run", path, "--iterations", "1"],
+        &[
+            path,
+            "core WebAssembly module, not a component",
+            "wasm32-wasip2",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_component_without_the_journey_export() {
     refused(
         &["run", GUEST_NO_JOURNEY, "--iterations", "1"],
-        &[GUEST_NO_JOURNEY, "does not export `throng:vu/journey@0.1.0`", "wasi:cli/run"],
+        &[
+            GUEST_NO_JOURNEY,
+            "does not export `throng:vu/journey@0.1.0`",
+            "wasi:cli/run",
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn a_component_of_another_contract_version() {
-    refused(&["run", GUEST_OTHER_VERSION, "--iterations", "1"], &["throng:vu@0.2.0", "throng:vu@0.1.0"]).await;
+    refused(
+        &["run", GUEST_OTHER_VERSION, "--iterations", "1"],
+        &["throng:vu@0.2.0", "throng:vu@0.1.0"],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_plan_with_an_unknown_key() {
     let dir = tempfile::tempdir().unwrap();
     let plan = dir.path().join("plan.toml");
-    std::fs::write(&plan, "module = \"j.wasm\"\n\n[scenario]\nvus = 2\nduraton = \"10s\"\n").unwrap();
+    std::fs::write(
+        &plan,
+        "module = \"j.wasm\"\n\n[scenario]\nvus = 2\nduraton = \"10s\"\n",
+    )
+    .unwrap();
     let plan = plan.to_str().unwrap();
-    refused(&["run", plan], &[plan, "line 5", "unknown field `duraton`", "duration"]).await;
+    refused(
+        &["run", plan],
+        &[plan, "line 5", "unknown field `duraton`", "duration"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -74,8 +117,40 @@ async fn a_plan_with_a_bad_threshold() {
 #[tokio::test]
 async fn bad_flags() {
     refused(&["run", "x.wasm", "--vus", "many"], &["--vus", "many"]).await;
-    refused(&["run", "x.wasm", "--duration", "soon"], &["soon", "not a duration"]).await;
-    refused(&["run", "--url", "http://127.0.0.1:1/", "--vus", "0", "--iterations", "1"], &["vus", "at least 1"]).await;
-    refused(&["run", "--url", "http://127.0.0.1:1/", "--vus", "2"], &["needs a `duration`"]).await;
-    refused(&["run", "--url", "http://127.0.0.1:1/", "--iterations", "1", "--threshold", "http_req_duraton: p(95) < 1s"], &["http_req_duraton", "http_req_duration"]).await;
+    refused(
+        &["run", "x.wasm", "--duration", "soon"],
+        &["soon", "not a duration"],
+    )
+    .await;
+    refused(
+        &[
+            "run",
+            "--url",
+            "http://127.0.0.1:1/",
+            "--vus",
+            "0",
+            "--iterations",
+            "1",
+        ],
+        &["vus", "at least 1"],
+    )
+    .await;
+    refused(
+        &["run", "--url", "http://127.0.0.1:1/", "--vus", "2"],
+        &["needs a `duration`"],
+    )
+    .await;
+    refused(
+        &[
+            "run",
+            "--url",
+            "http://127.0.0.1:1/",
+            "--iterations",
+            "1",
+            "--threshold",
+            "http_req_duraton: p(95) < 1s",
+        ],
+        &["http_req_duraton", "http_req_duration"],
+    )
+    .await;
 }

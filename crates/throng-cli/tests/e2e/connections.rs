@@ -10,14 +10,34 @@ async fn ten_vus_by_a_hundred_iterations_open_about_ten_connections() {
     let target = target().await;
     let _turn = exclusive().await;
     let url = format!("url={}/fast", target.base_url());
-    let run = throng(["run", GUEST_GET, "--vus", "10", "--iterations", "100", "-p", &url]).await;
+    let run = throng([
+        "run",
+        GUEST_GET,
+        "--vus",
+        "10",
+        "--iterations",
+        "100",
+        "-p",
+        &url,
+    ])
+    .await;
     check!(run, run.code == 0);
     check!(run, run.results().totals.requests == 1_000);
     let stats = target.stats();
-    check!(run, stats.requests == 1_000, "server saw {}", stats.requests);
+    check!(
+        run,
+        stats.requests == 1_000,
+        "server saw {}",
+        stats.requests
+    );
     // Counted by the server: one connection per VU (a couple more would be
     // a reconnect after a close; 1,000 would be no reuse at all).
-    check!(run, (10..=12).contains(&stats.connections_accepted), "connections {}", stats.connections_accepted);
+    check!(
+        run,
+        (10..=12).contains(&stats.connections_accepted),
+        "connections {}",
+        stats.connections_accepted
+    );
     // The client agrees: connect time only on the first request of each VU.
     let connect = &run.results().phases.connect;
     check!(run, connect.p90 == 0.0, "p90 of connect {} ms", connect.p90);

@@ -14,12 +14,34 @@ async fn a_25mb_download_in_discard_mode_counts_every_byte() {
     let url = format!("url={}/models/demo/1/model.bin", target.base_url());
     let expect = format!("expect_bytes={MODEL}");
     // 8 MiB of guest memory: a guest handed the 25 MB body would trap.
-    let run = throng(["run", GUEST_DOWNLOAD, "--vus", "2", "--iterations", "3", "-p", &url, "-p", &expect, "--max-vu-memory", "8"]).await;
+    let run = throng([
+        "run",
+        GUEST_DOWNLOAD,
+        "--vus",
+        "2",
+        "--iterations",
+        "3",
+        "-p",
+        &url,
+        "-p",
+        &expect,
+        "--max-vu-memory",
+        "8",
+    ])
+    .await;
     check!(run, run.code == 0);
     let r = run.results();
     check!(run, r.totals.requests == 6 && r.totals.failed == 0);
-    check!(run, r.totals.bytes_received == 6 * MODEL, "received {}", r.totals.bytes_received);
-    check!(run, r.endpoint("download").unwrap().bytes_received == 6 * MODEL);
+    check!(
+        run,
+        r.totals.bytes_received == 6 * MODEL,
+        "received {}",
+        r.totals.bytes_received
+    );
+    check!(
+        run,
+        r.endpoint("download").unwrap().bytes_received == 6 * MODEL
+    );
     for name in ["all bytes counted", "guest holds no body", "status is 200"] {
         let c = r.checks.get(name).unwrap();
         check!(run, (c.passed, c.failed) == (6, 0), "check {name}");

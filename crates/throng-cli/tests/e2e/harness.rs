@@ -41,13 +41,19 @@ pub struct Throng {
 impl Throng {
     /// Parsed results; panics with the run's output when there are none.
     pub fn results(&self) -> &RunResults {
-        self.results.as_ref().unwrap_or_else(|| panic!("no results written\n{self}"))
+        self.results
+            .as_ref()
+            .unwrap_or_else(|| panic!("no results written\n{self}"))
     }
 }
 
 impl std::fmt::Display for Throng {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -59,7 +65,8 @@ where
 {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results.json");
-    let mut args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let mut args: Vec<std::ffi::OsString> =
+        args.into_iter().map(|a| a.as_ref().to_owned()).collect();
     if args.first().is_some_and(|a| a == "run" || a == "demo") {
         args.extend(["--out".into(), out.clone().into_os_string()]);
     }

@@ -13,21 +13,55 @@ async fn twenty_vus_by_fifty_iterations_of_a_20ms_endpoint() {
     let target = target().await;
     let _turn = exclusive().await;
     let url = format!("{}/delay/20", target.base_url());
-    let run = throng(["run", GUEST_GET, "--vus", "20", "--iterations", "50", "-p", &format!("url={url}"), "-p", "name=delay"]).await;
+    let run = throng([
+        "run",
+        GUEST_GET,
+        "--vus",
+        "20",
+        "--iterations",
+        "50",
+        "-p",
+        &format!("url={url}"),
+        "-p",
+        "name=delay",
+    ])
+    .await;
     check!(run, run.code == 0);
     let r = run.results();
-    check!(run, r.totals.requests == 1_000, "requests {}", r.totals.requests);
+    check!(
+        run,
+        r.totals.requests == 1_000,
+        "requests {}",
+        r.totals.requests
+    );
     check!(run, r.totals.failed == 0);
     check!(run, r.totals.iterations.completed == 1_000);
     let delay = r.endpoint("delay").expect("endpoint `delay`");
     check!(run, delay.requests == 1_000);
-    check!(run, (20.0..=25.0).contains(&delay.stats.p50), "p50 {} ms", delay.stats.p50);
+    check!(
+        run,
+        (20.0..=25.0).contains(&delay.stats.p50),
+        "p50 {} ms",
+        delay.stats.p50
+    );
     check!(run, delay.stats.min >= 20.0, "min {} ms", delay.stats.min);
     // The server saw every one of them.
-    check!(run, target.stats().by_route.get("GET /delay/{ms}") == Some(&1_000));
+    check!(
+        run,
+        target.stats().by_route.get("GET /delay/{ms}") == Some(&1_000)
+    );
     // The summary shows the same numbers as the JSON.
-    let row = run.stdout.lines().find(|l| l.trim_start().starts_with("delay")).expect("a `delay` row");
+    let row = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("delay"))
+        .expect("a `delay` row");
     let cells: Vec<&str> = row.split_whitespace().collect();
     check!(run, cells[1] == "1,000" && cells[2] == "0", "row {row:?}");
-    check!(run, row.contains(&format!("{:.1} ms", delay.stats.p50)), "row {row:?} lacks p50 {:.1}", delay.stats.p50);
+    check!(
+        run,
+        row.contains(&format!("{:.1} ms", delay.stats.p50)),
+        "row {row:?} lacks p50 {:.1}",
+        delay.stats.p50
+    );
 }

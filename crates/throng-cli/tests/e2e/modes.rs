@@ -14,8 +14,16 @@ async fn quick_mode_runs_the_builtin_journey() {
     check!(run, run.code == 0);
     let r = run.results();
     check!(run, r.totals.requests == 100 && r.totals.failed == 0);
-    check!(run, r.endpoint("GET /fast").is_some_and(|e| e.requests == 100));
-    check!(run, r.checks.get("status is 2xx").is_some_and(|c| c.passed == 100));
+    check!(
+        run,
+        r.endpoint("GET /fast").is_some_and(|e| e.requests == 100)
+    );
+    check!(
+        run,
+        r.checks
+            .get("status is 2xx")
+            .is_some_and(|c| c.passed == 100)
+    );
     check!(run, target.stats().requests == 100);
 }
 
@@ -25,28 +33,72 @@ async fn quick_mode_posts_a_body_and_runs_for_a_duration() {
     let _turn = exclusive().await;
     let url = format!("{}/login", target.base_url());
     let body = r#"{"username":"clinician","password":"secret"}"#;
-    let run = throng(["run", "--url", &url, "-m", "POST", "-d", body, "--vus", "2", "--duration", "1s"]).await;
+    let run = throng([
+        "run",
+        "--url",
+        &url,
+        "-m",
+        "POST",
+        "-d",
+        body,
+        "--vus",
+        "2",
+        "--duration",
+        "1s",
+    ])
+    .await;
     check!(run, run.code == 0);
     let r = run.results();
     let login = r.endpoint("POST /login").expect("POST /login");
     check!(run, login.requests > 10 && login.failed == 0);
-    check!(run, (1.0..3.0).contains(&r.meta.duration.as_secs_f64()), "ran {} s", r.meta.duration.as_secs_f64());
+    check!(
+        run,
+        (1.0..3.0).contains(&r.meta.duration.as_secs_f64()),
+        "ran {} s",
+        r.meta.duration.as_secs_f64()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn https_targets_with_insecure() {
-    let target = target_with(throng_target::TargetConfig { tls: true, ..Default::default() }).await;
+    let target = target_with(throng_target::TargetConfig {
+        tls: true,
+        ..Default::default()
+    })
+    .await;
     let _turn = exclusive().await;
     let url = format!("https://127.0.0.1:{}/fast", target.addr().port());
-    let run = throng(["run", "--url", &url, "--vus", "2", "--iterations", "5", "--insecure"]).await;
+    let run = throng([
+        "run",
+        "--url",
+        &url,
+        "--vus",
+        "2",
+        "--iterations",
+        "5",
+        "--insecure",
+    ])
+    .await;
     check!(run, run.code == 0);
     let r = run.results();
     check!(run, r.totals.requests == 10 && r.totals.failed == 0);
     check!(run, r.phases.tls.max > 0.0, "a TLS handshake was timed");
-    check!(run, target.stats().by_version.get("HTTP/2.0") == Some(&10), "ALPN picked h2: {:?}", target.stats().by_version);
+    check!(
+        run,
+        target.stats().by_version.get("HTTP/2.0") == Some(&10),
+        "ALPN picked h2: {:?}",
+        target.stats().by_version
+    );
     // Without --insecure the self-signed certificate is refused.
     let run = throng(["run", "--url", &url, "--vus", "1", "--iterations", "2"]).await;
-    check!(run, run.results().totals.errors_by_class.get(&throng_metrics::ErrorClass::Tls) == Some(&2));
+    check!(
+        run,
+        run.results()
+            .totals
+            .errors_by_class
+            .get(&throng_metrics::ErrorClass::Tls)
+            == Some(&2)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -56,22 +108,57 @@ async fn a_second_run_loads_the_compiled_module_from_the_cache() {
     let cache = tempfile::tempdir().unwrap();
     let cache = cache.path().to_str().unwrap();
     let url = format!("url={}/fast", target.base_url());
-    let args = ["run", GUEST_GET, "--iterations", "1", "-p", &url, "--cache-dir", cache];
+    let args = [
+        "run",
+        GUEST_GET,
+        "--iterations",
+        "1",
+        "-p",
+        &url,
+        "--cache-dir",
+        cache,
+    ];
     let cold = throng(args).await;
-    check!(cold, cold.code == 0 && cold.stderr.contains(" compiled in "));
+    check!(
+        cold,
+        cold.code == 0 && cold.stderr.contains(" compiled in ")
+    );
     let warm = throng(args).await;
-    check!(warm, warm.code == 0 && warm.stderr.contains("loaded from cache"));
-    check!(warm, std::fs::read_dir(cache).unwrap().count() == 1, "one cache entry");
+    check!(
+        warm,
+        warm.code == 0 && warm.stderr.contains("loaded from cache")
+    );
+    check!(
+        warm,
+        std::fs::read_dir(cache).unwrap().count() == 1,
+        "one cache entry"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_runs_and_passes_its_thresholds() {
     let _turn = exclusive().await;
-    let run = throng(["demo", "--vus", "10", "--duration", "3s", "--think", "0.1..0.3"]).await;
+    let run = throng([
+        "demo",
+        "--vus",
+        "10",
+        "--duration",
+        "3s",
+        "--think",
+        "0.1..0.3",
+    ])
+    .await;
     check!(run, run.code == 0);
     let r = run.results();
-    check!(run, r.endpoint("login").is_some_and(|e| e.requests == 10), "one login per VU");
+    check!(
+        run,
+        r.endpoint("login").is_some_and(|e| e.requests == 10),
+        "one login per VU"
+    );
     check!(run, r.endpoint("query").is_some_and(|e| e.requests > 20));
-    check!(run, r.thresholds.len() == 4 && r.thresholds.iter().all(|t| t.passed));
+    check!(
+        run,
+        r.thresholds.len() == 4 && r.thresholds.iter().all(|t| t.passed)
+    );
     check!(run, r.totals.failed == 0);
 }

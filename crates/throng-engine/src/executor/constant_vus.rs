@@ -5,5 +5,9 @@ use std::time::Duration;
 use super::ClosedSchedule;
 
 pub(super) fn schedule(vus: u32, duration: Duration) -> ClosedSchedule {
-    ClosedSchedule { vus, deadline: duration, iterations_per_vu: None }
+    ClosedSchedule {
+        vus,
+        deadline: duration,
+        iterations_per_vu: None,
+    }
 }

@@ -27,9 +27,11 @@ impl ClosedSchedule {
     pub(crate) fn of(executor: &Executor) -> Self {
         match *executor {
             Executor::ConstantVus { vus, duration } => constant_vus::schedule(vus, duration),
-            Executor::PerVuIterations { vus, iterations, max_duration } => {
-                per_vu_iterations::schedule(vus, iterations, max_duration)
-            }
+            Executor::PerVuIterations {
+                vus,
+                iterations,
+                max_duration,
+            } => per_vu_iterations::schedule(vus, iterations, max_duration),
         }
     }
 }

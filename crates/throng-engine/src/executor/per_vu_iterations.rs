@@ -5,5 +5,9 @@ use std::time::Duration;
 use super::ClosedSchedule;
 
 pub(super) fn schedule(vus: u32, iterations: u64, max_duration: Duration) -> ClosedSchedule {
-    ClosedSchedule { vus, deadline: max_duration, iterations_per_vu: Some(iterations) }
+    ClosedSchedule {
+        vus,
+        deadline: max_duration,
+        iterations_per_vu: Some(iterations),
+    }
 }

@@ -12,12 +12,17 @@ use crate::state::VuState;
 impl Host for VuState {
     async fn send(&mut self, req: wit::Request) -> Result<wit::Response, wit::HttpError> {
         let Some(session) = self.http.as_mut() else {
-            return Err(wit::HttpError::Denied("no HTTP while the host lists tasks".into()));
+            return Err(wit::HttpError::Denied(
+                "no HTTP while the host lists tasks".into(),
+            ));
         };
         let method = match http::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes()) {
             Ok(m) => m,
             Err(_) => {
-                return Err(wit::HttpError::InvalidRequest(format!("invalid method {:?}", req.method)));
+                return Err(wit::HttpError::InvalidRequest(format!(
+                    "invalid method {:?}",
+                    req.method
+                )));
             }
         };
         let name = match req.name {
@@ -87,7 +92,10 @@ fn classify(kind: ErrorKind, message: String) -> (ErrorClass, wit::HttpError) {
         ErrorKind::Connect => (ErrorClass::Connect, wit::HttpError::Connect(message)),
         ErrorKind::Tls => (ErrorClass::Tls, wit::HttpError::Tls(message)),
         ErrorKind::Protocol => (ErrorClass::Protocol, wit::HttpError::Protocol(message)),
-        ErrorKind::InvalidRequest => (ErrorClass::InvalidRequest, wit::HttpError::InvalidRequest(message)),
+        ErrorKind::InvalidRequest => (
+            ErrorClass::InvalidRequest,
+            wit::HttpError::InvalidRequest(message),
+        ),
         ErrorKind::BodyTooLarge => (ErrorClass::Denied, wit::HttpError::Denied(message)),
     }
 }

@@ -45,7 +45,13 @@ pub(crate) struct LogGate {
 
 impl LogGate {
     pub(crate) fn new(sink: Option<Arc<dyn LogSink>>, vu: u32) -> Self {
-        LogGate { sink, vu, window_start: Instant::now(), in_window: 0, dropped: 0 }
+        LogGate {
+            sink,
+            vu,
+            window_start: Instant::now(),
+            in_window: 0,
+            dropped: 0,
+        }
     }
 
     fn write(&mut self, level: LogLevel, message: &str) {

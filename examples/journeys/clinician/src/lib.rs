@@ -73,7 +73,10 @@ impl Journey for Clinician {
                     .json(&json!({ "patient_id": patient, "question": question }))
                     .send()?;
                 check("query ok", r.status == 200);
-                check("answer present", r.json::<Value>().is_ok_and(|b| b["answer"].is_string()));
+                check(
+                    "answer present",
+                    r.json::<Value>().is_ok_and(|b| b["answer"].is_string()),
+                );
             }
         }
         sleep_between(self.think.0, self.think.1);

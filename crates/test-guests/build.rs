@@ -85,6 +85,18 @@ fn main() {
         )
         .unwrap();
     }
+    // `for_each_guest!(m)` calls `m!(CONST)` for every guest, so tests can
+    // require that each one is used.
+    code.push_str("/// Calls `$m!(CONST)` for the path constant of every guest.\n#[macro_export]\nmacro_rules! for_each_guest {\n    ($m:ident) => {\n");
+    for name in &names {
+        writeln!(
+            code,
+            "        $m!({});",
+            name.replace('-', "_").to_uppercase()
+        )
+        .unwrap();
+    }
+    code.push_str("    };\n}\n");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("guests.rs");
     fs::write(out, code).unwrap();
 }

@@ -94,29 +94,18 @@ fn lint() -> Result<()> {
     run(doc)
 }
 
-/// Rebuild the components the `throng` binary embeds.
+/// Rebuild the components the `throng` binary embeds. They come from the
+/// same build that compiles the test guests (`crates/test-guests/build.rs`),
+/// so the bundled bytes are exactly what the tests check them against.
 fn guests() -> Result<()> {
     ensure_wasm_target()?;
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "-p", "throng-test-guests"]);
+    run(cmd)?;
     let target_dir = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"));
-    let guest_dir = target_dir.join("guests");
-    let mut cmd = cargo();
-    cmd.args([
-        "build",
-        "--release",
-        "--target",
-        WASM_TARGET,
-        "-p",
-        "throng-quick-get",
-        "-p",
-        "journey-clinician",
-    ])
-    .env("CARGO_TARGET_DIR", &guest_dir)
-    .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-    .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");
-    run(cmd)?;
-    let built = guest_dir.join(WASM_TARGET).join("release");
+    let built = target_dir.join("guests").join(WASM_TARGET).join("release");
     let assets = root().join("crates/throng-cli/assets");
     for (from, to) in [
         ("throng_quick_get.wasm", "quick-get.wasm"),

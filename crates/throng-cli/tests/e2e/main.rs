@@ -8,6 +8,28 @@ mod accounting;
 mod bad_input;
 mod connections;
 mod downloads;
+mod journeys;
 mod latency;
 mod modes;
 mod thresholds;
+
+/// Every compiled guest is used by a test: a guest added without a line here
+/// does not compile. Each line names the test that uses it.
+mod every_guest_has_a_test {
+    const GUEST_GET: &str = "latency::twenty_vus_by_fifty_iterations_of_a_20ms_endpoint";
+    const GUEST_CHECKS: &str = "accounting::checks_are_counted_exactly";
+    const GUEST_DOWNLOAD: &str = "downloads::a_25mb_download_in_discard_mode_counts_every_byte";
+    const GUEST_NO_JOURNEY: &str = "bad_input::a_component_without_the_journey_export";
+    const GUEST_OTHER_VERSION: &str = "bad_input::a_component_of_another_contract_version";
+    const JOURNEY_HELLO: &str = "journeys::the_hello_journey_checks_health";
+    const JOURNEY_CLINICIAN: &str =
+        "journeys::the_clinician_logs_in_once_per_vu_then_runs_weighted_tasks";
+    const THRONG_QUICK_GET: &str = "journeys::bundled_components_match_their_sources";
+
+    macro_rules! tested {
+        ($name:ident) => {
+            const _: &str = $name;
+        };
+    }
+    throng_test_guests::for_each_guest!(tested);
+}

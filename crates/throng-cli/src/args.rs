@@ -71,9 +71,24 @@ pub struct LoadArgs {
     #[arg(long, value_parser = parse_duration)]
     pub max_duration: Option<Duration>,
 
-    /// Pause between a VU's iterations: `2s` or a range `1s..5s`.
+    /// Pause between a VU's iterations: `2s`, a range `1s..5s`, or pacing
+    /// `every 2s` (start an iteration every 2 s whatever it took).
     #[arg(long)]
     pub think_time: Option<String>,
+
+    /// Cap each VU at this many iterations per second (hey's `-q`).
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate_per_vu: Option<f64>,
+
+    /// Multiply every duration and VU count of the plan (shared iteration
+    /// totals too): `--scale 0.05` runs a plan briefly.
+    #[arg(long, value_name = "FACTOR", value_parser = parse_scale)]
+    pub scale: Option<f64>,
+
+    /// Folder to look for modules a plan names when they are not beside the
+    /// plan (repeatable), e.g. `target/wasm32-wasip2/release`.
+    #[arg(long = "module-dir", value_name = "DIR", env = "THRONG_MODULE_DIR")]
+    pub module_dirs: Vec<PathBuf>,
 
     /// How long iterations in flight may finish once the run ends.
     #[arg(long, value_parser = parse_duration)]
@@ -163,6 +178,15 @@ pub struct TargetArgs {
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
         .map_err(|e| format!("`{text}` is not a duration ({e}); try `30s`, `2m` or `500ms`"))
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f > 0.0 && f.is_finite() => Ok(f),
+        _ => Err(format!(
+            "`{text}` is not a positive factor such as 0.05 or 2"
+        )),
+    }
 }
 
 fn parse_param(text: &str) -> Result<(String, String), String> {

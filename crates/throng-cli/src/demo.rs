@@ -1,7 +1,6 @@
 //! `throng demo` and `throng target`: the bundled system under test.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::anyhow;
@@ -11,9 +10,9 @@ use throng_target::{Target, TargetConfig};
 
 use crate::args::{DemoArgs, LoadArgs, TargetArgs};
 use crate::exit::Outcome;
-use crate::plan_file::HttpSettings;
+use crate::plan_file::{HttpSettings, Lowered};
 use crate::quick::CLINICIAN;
-use crate::run::{ModuleSource, execute};
+use crate::run::execute;
 
 /// The demo's SLA: what a clinician-facing team would write.
 const DEMO_THRESHOLDS: [(&str, &str); 4] = [
@@ -42,12 +41,18 @@ pub async fn demo(args: DemoArgs) -> Outcome {
     if !args.output.quiet {
         eprintln!("throng demo: target listening on {}", target.base_url());
     }
-    let mut scenario = Scenario::new(Executor::ConstantVus {
+    let executor = Executor::ConstantVus {
         vus: args.vus,
         duration: args.duration,
-    });
+    };
+    let mut scenario = Scenario::new(CLINICIAN.name, executor);
     scenario.name = "clinicians".into();
     scenario.graceful_stop = Duration::from_secs(10);
+    scenario.params = BTreeMap::from([
+        ("base_url".to_owned(), target.base_url()),
+        ("think_min_s".to_owned(), think_min),
+        ("think_max_s".to_owned(), think_max),
+    ]);
     let thresholds = DEMO_THRESHOLDS
         .iter()
         .map(|(metric, expr)| Threshold::parse(metric, expr))
@@ -56,25 +61,16 @@ pub async fn demo(args: DemoArgs) -> Outcome {
         Ok(t) => t,
         Err(e) => return Outcome::Aborted(anyhow!("demo thresholds: {e}")),
     };
-    let params = BTreeMap::from([
-        ("base_url".to_owned(), target.base_url()),
-        ("think_min_s".to_owned(), think_min),
-        ("think_max_s".to_owned(), think_max),
-    ]);
     let plan = Plan {
-        module: PathBuf::from(CLINICIAN.name),
-        params,
-        scenario,
+        scenarios: vec![scenario],
         thresholds,
     };
-    let outcome = execute(
+    let lowered = Lowered {
         plan,
-        HttpSettings::default(),
-        ModuleSource::Builtin(CLINICIAN),
-        &args.output,
-        &LoadArgs::default(),
-    )
-    .await;
+        http: HttpSettings::default(),
+        data: Vec::new(),
+    };
+    let outcome = execute(lowered, Some(CLINICIAN), &args.output, &LoadArgs::default()).await;
     target.shutdown().await;
     outcome
 }

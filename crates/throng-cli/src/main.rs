@@ -12,6 +12,7 @@ mod args;
 mod demo;
 mod exit;
 mod plan_file;
+mod progress;
 mod quick;
 mod run;
 mod terminal;

@@ -2,33 +2,40 @@
 //! engine's validated [`Plan`].
 //!
 //! ```toml
-//! module = "clinician.wasm"          # relative to the plan file
+//! module = "journey_clinician.wasm"   # default module, relative to this file
 //!
-//! [params]
+//! [params]                            # every scenario's params
 //! base_url = "http://127.0.0.1:8080"
 //!
-//! [scenario]
-//! executor = "constant-vus"          # or per-vu-iterations
-//! vus = 50
-//! duration = "30s"
+//! [scenarios.warmup]
+//! executor = "constant-vus"
+//! vus = 5
+//! duration = "1m"
+//!
+//! [scenarios.peak]
+//! after = "warmup"                    # or start_time = "1m"
+//! executor = "ramping-vus"
+//! stages = [{ duration = "30s", target = 50 }, { duration = "5m", target = 50 }]
 //! think_time = "1s..5s"
 //!
-//! [scenario.tasks]                   # override the journey's task weights
-//! ask = 4
+//! [data.patients]
+//! file = "patients.csv"
+//! strategy = "random"                 # sequential-unique | random | round-robin
 //!
 //! [thresholds]
-//! http_req_duration = ["p(95) < 500ms"]
-//! "http_req_duration{name:query}" = ["p(99) < 1s"]
-//! http_req_failed = ["rate < 1%"]
+//! "http_req_duration{name:query}" = ["p(95) < 500ms"]
 //! ```
+//!
+//! A plan with one scenario may write it as `[scenario]`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
+use indexmap::IndexMap;
 use serde::Deserialize;
-use throng_engine::{Executor, Plan, Scenario, ThinkTime};
+use throng_engine::{Executor, Plan, Scenario, Stage, Start, ThinkTime};
 use throng_metrics::Threshold;
 
 use crate::args::{LoadArgs, parse_duration};
@@ -37,31 +44,68 @@ use crate::args::{LoadArgs, parse_duration};
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanFile {
-    /// The journey component, relative to the plan file.
+    /// The default journey component, relative to the plan file.
     pub module: Option<PathBuf>,
     #[serde(default)]
     pub params: BTreeMap<String, String>,
+    /// The only scenario, in the short form.
+    pub scenario: Option<ScenarioFile>,
+    /// Named scenarios, in the order written.
     #[serde(default)]
-    pub scenario: ScenarioFile,
+    pub scenarios: IndexMap<String, ScenarioFile>,
+    #[serde(default)]
+    pub data: BTreeMap<String, DataFile>,
     #[serde(default)]
     pub thresholds: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub http: HttpFile,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
-    pub name: Option<String>,
+    pub module: Option<PathBuf>,
     pub executor: Option<String>,
     pub vus: Option<u32>,
     pub duration: Option<String>,
     pub iterations: Option<u64>,
     pub max_duration: Option<String>,
+    pub start_vus: Option<u32>,
+    pub stages: Option<Vec<StageFile>>,
+    pub rate: Option<u32>,
+    pub start_rate: Option<u32>,
+    pub time_unit: Option<String>,
+    pub pre_allocated_vus: Option<u32>,
+    pub max_vus: Option<u32>,
     pub think_time: Option<String>,
+    /// Per-VU cap, iterations per second (constant pacing).
+    pub rate_per_vu: Option<f64>,
     pub graceful_stop: Option<String>,
+    pub after: Option<String>,
+    pub start_time: Option<String>,
     #[serde(default)]
     pub tasks: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageFile {
+    pub duration: String,
+    pub target: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataFile {
+    pub file: PathBuf,
+    #[serde(default = "default_strategy")]
+    pub strategy: String,
+}
+
+fn default_strategy() -> String {
+    "sequential-unique".to_owned()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -77,6 +121,22 @@ pub struct HttpFile {
 pub struct HttpSettings {
     pub insecure: bool,
     pub timeout: Option<Duration>,
+}
+
+/// A data set the plan declares, with its path resolved.
+#[derive(Debug, Clone)]
+pub struct DataDecl {
+    pub name: String,
+    pub file: PathBuf,
+    pub strategy: String,
+}
+
+/// Everything a plan file and the command line decide.
+#[derive(Debug)]
+pub struct Lowered {
+    pub plan: Plan,
+    pub http: HttpSettings,
+    pub data: Vec<DataDecl>,
 }
 
 impl PlanFile {
@@ -96,76 +156,50 @@ pub fn lower(
     base_dir: &Path,
     module: Option<PathBuf>,
     load: &LoadArgs,
-) -> anyhow::Result<(Plan, HttpSettings)> {
-    let module = match (module, file.module) {
-        (Some(m), _) => m,
-        (None, Some(m)) => base_dir.join(m),
-        (None, None) => bail!("the plan names no `module` (the journey's .wasm file)"),
+) -> anyhow::Result<Lowered> {
+    let default_module = match (module, &file.module) {
+        (Some(m), _) => Some(m),
+        (None, Some(m)) => Some(resolve(base_dir, m, &load.module_dirs)?),
+        (None, None) => None,
     };
-    let s = file.scenario;
-    let duration = |field: &str, text: &Option<String>| -> anyhow::Result<Option<Duration>> {
-        text.as_deref()
-            .map(|t| parse_duration(t).map_err(|e| anyhow!("scenario.{field}: {e}")))
-            .transpose()
-    };
-    let vus = load.vus.or(s.vus).unwrap_or(1);
-    let iterations = load.iterations.or(s.iterations);
-    let run_for = load.duration.or(duration("duration", &s.duration)?);
-    let max_duration = load
-        .max_duration
-        .or(duration("max_duration", &s.max_duration)?)
-        .unwrap_or(Duration::from_secs(600));
-    // The command line's choice wins: `--iterations` means per-VU iterations,
-    // `--duration` constant VUs; otherwise the plan's executor.
-    let executor_name = match (load.iterations, load.duration) {
-        (Some(_), _) => "per-vu-iterations".to_owned(),
-        (None, Some(_)) => "constant-vus".to_owned(),
-        (None, None) => s.executor.clone().unwrap_or_else(|| {
-            if iterations.is_some() {
-                "per-vu-iterations"
-            } else {
-                "constant-vus"
-            }
-            .to_owned()
-        }),
-    };
-    let executor = match executor_name.as_str() {
-        "constant-vus" => Executor::ConstantVus {
-            vus,
-            duration: run_for
-                .ok_or_else(|| anyhow!("constant-vus needs a `duration` (plan) or `--duration`"))?,
-        },
-        "per-vu-iterations" => Executor::PerVuIterations {
-            vus,
-            iterations: iterations.ok_or_else(|| {
-                anyhow!("per-vu-iterations needs `iterations` (plan) or `--iterations`")
-            })?,
-            max_duration,
-        },
-        other => bail!(
-            "scenario.executor: unknown executor `{other}`; this version knows `constant-vus` and `per-vu-iterations`"
-        ),
-    };
-    executor.validate()?;
-
-    let mut scenario = Scenario::new(executor);
-    if let Some(name) = s.name {
-        scenario.name = name;
+    let mut written: Vec<(String, ScenarioFile)> = Vec::new();
+    if let Some(s) = file.scenario {
+        if !file.scenarios.is_empty() {
+            bail!("the plan has both [scenario] and [scenarios.*]; use one or the other");
+        }
+        written.push(("default".to_owned(), s));
     }
-    if let Some(think) = load.think_time.clone().or(s.think_time) {
-        scenario.think_time = Some(
-            ThinkTime::parse(&think, |t| humantime::parse_duration(t).ok()).ok_or_else(|| {
-                anyhow!("think_time: `{think}` is not `2s` or a range like `1s..5s`")
-            })?,
+    written.extend(file.scenarios);
+    if written.is_empty() {
+        written.push(("default".to_owned(), ScenarioFile::default()));
+    }
+    if written.len() > 1
+        && (load.vus.is_some() || load.duration.is_some() || load.iterations.is_some())
+    {
+        bail!(
+            "the plan has {} scenarios; --vus, --duration and --iterations apply to a single one (use --scale to shrink them all)",
+            written.len()
         );
     }
-    if let Some(grace) = load
-        .graceful_stop
-        .or(duration("graceful_stop", &s.graceful_stop)?)
-    {
-        scenario.graceful_stop = grace;
+
+    let mut scenarios = Vec::with_capacity(written.len());
+    for (name, s) in written {
+        let module = match &s.module {
+            Some(m) => resolve(base_dir, m, &load.module_dirs)?,
+            None => default_module.clone().ok_or_else(|| {
+                anyhow!("scenario `{name}` has no `module` and the plan names none")
+            })?,
+        };
+        let mut scenario = lower_scenario(&name, s.clone(), module, load)
+            .with_context(|| format!("scenario `{name}`"))?;
+        scenario.params = file.params.clone();
+        scenario.params.extend(s.params);
+        scenario.params.extend(load.params.iter().cloned());
+        if let Some(scale) = load.scale {
+            apply_scale(&mut scenario, scale);
+        }
+        scenarios.push(scenario);
     }
-    scenario.task_weights = s.tasks;
 
     let mut thresholds = Vec::new();
     for (metric, exprs) in &file.thresholds {
@@ -181,10 +215,21 @@ pub fn lower(
             Threshold::parse(metric, expr).map_err(|e| anyhow!("--threshold {text:?}: {e}"))?,
         );
     }
+    let plan = Plan {
+        scenarios,
+        thresholds,
+    };
+    plan.validate()?;
 
-    let mut params = file.params;
-    params.extend(load.params.iter().cloned());
-
+    let data = file
+        .data
+        .into_iter()
+        .map(|(name, d)| DataDecl {
+            name,
+            file: base_dir.join(d.file),
+            strategy: d.strategy,
+        })
+        .collect();
     let http = HttpSettings {
         insecure: load.insecure || file.http.insecure,
         timeout: match load.timeout {
@@ -193,19 +238,255 @@ pub fn lower(
                 .http
                 .timeout
                 .as_deref()
-                .map(|t| parse_duration(t).map_err(|e| anyhow!("http.timeout: {e}")))
+                .map(|t| duration("http.timeout", t))
                 .transpose()?,
         },
     };
-    Ok((
-        Plan {
-            module,
-            params,
-            scenario,
-            thresholds,
+    Ok(Lowered { plan, http, data })
+}
+
+fn duration(field: &str, text: &str) -> anyhow::Result<Duration> {
+    parse_duration(text).map_err(|e| anyhow!("{field}: {e}"))
+}
+
+fn opt_duration(field: &str, text: &Option<String>) -> anyhow::Result<Option<Duration>> {
+    text.as_deref().map(|t| duration(field, t)).transpose()
+}
+
+fn need<T>(value: Option<T>, executor: &str, field: &str) -> anyhow::Result<T> {
+    value.ok_or_else(|| anyhow!("{executor} needs `{field}`"))
+}
+
+/// One scenario of the file (with the command line's overrides) as the
+/// engine's type.
+fn lower_scenario(
+    name: &str,
+    s: ScenarioFile,
+    module: PathBuf,
+    load: &LoadArgs,
+) -> anyhow::Result<Scenario> {
+    let vus = load.vus.or(s.vus);
+    let iterations = load.iterations.or(s.iterations);
+    let run_for = match load.duration {
+        Some(d) => Some(d),
+        None => opt_duration("duration", &s.duration)?,
+    };
+    let max_duration = match load.max_duration {
+        Some(d) => d,
+        None => opt_duration("max_duration", &s.max_duration)?.unwrap_or(Duration::from_secs(600)),
+    };
+    let time_unit = opt_duration("time_unit", &s.time_unit)?.unwrap_or(Duration::from_secs(1));
+    let stages = match &s.stages {
+        None => None,
+        Some(stages) => Some(
+            stages
+                .iter()
+                .enumerate()
+                .map(|(i, st)| {
+                    Ok(Stage {
+                        duration: duration(&format!("stages[{i}].duration"), &st.duration)?,
+                        target: st.target,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        ),
+    };
+    // The command line's choice wins: `--iterations` means per-VU
+    // iterations, `--duration` constant VUs; otherwise the plan's executor,
+    // or the one its fields imply.
+    let executor_name = match (load.iterations, load.duration) {
+        (Some(_), _) => "per-vu-iterations".to_owned(),
+        (None, Some(_)) => "constant-vus".to_owned(),
+        (None, None) => s.executor.clone().unwrap_or_else(|| {
+            if stages.is_some() {
+                "ramping-vus"
+            } else if s.rate.is_some() {
+                "constant-arrival-rate"
+            } else if iterations.is_some() {
+                "per-vu-iterations"
+            } else {
+                "constant-vus"
+            }
+            .to_owned()
+        }),
+    };
+    let vus = vus.unwrap_or(1);
+    let executor = match executor_name.as_str() {
+        "constant-vus" => Executor::ConstantVus {
+            vus,
+            duration: run_for
+                .ok_or_else(|| anyhow!("constant-vus needs a `duration` (plan) or `--duration`"))?,
         },
-        http,
-    ))
+        "per-vu-iterations" => Executor::PerVuIterations {
+            vus,
+            iterations: iterations.ok_or_else(|| {
+                anyhow!("per-vu-iterations needs `iterations` (plan) or `--iterations`")
+            })?,
+            max_duration,
+        },
+        "shared-iterations" => Executor::SharedIterations {
+            vus,
+            iterations: need(iterations, "shared-iterations", "iterations")?,
+            max_duration,
+        },
+        "ramping-vus" => Executor::RampingVus {
+            start_vus: s.start_vus.unwrap_or(0),
+            stages: need(stages, "ramping-vus", "stages")?,
+        },
+        "constant-arrival-rate" => Executor::ConstantArrivalRate {
+            rate: need(s.rate, "constant-arrival-rate", "rate")?,
+            time_unit,
+            duration: need(run_for, "constant-arrival-rate", "duration")?,
+            pre_allocated_vus: need(
+                s.pre_allocated_vus,
+                "constant-arrival-rate",
+                "pre_allocated_vus",
+            )?,
+            max_vus: s.max_vus.unwrap_or(0),
+        },
+        "ramping-arrival-rate" => Executor::RampingArrivalRate {
+            start_rate: s.start_rate.unwrap_or(0),
+            time_unit,
+            stages: need(stages, "ramping-arrival-rate", "stages")?,
+            pre_allocated_vus: need(
+                s.pre_allocated_vus,
+                "ramping-arrival-rate",
+                "pre_allocated_vus",
+            )?,
+            max_vus: s.max_vus.unwrap_or(0),
+        },
+        other => bail!(
+            "executor: unknown executor `{other}`; throng knows constant-vus, ramping-vus, per-vu-iterations, \
+             shared-iterations, constant-arrival-rate and ramping-arrival-rate"
+        ),
+    };
+
+    let mut scenario = Scenario::new(module, executor);
+    scenario.name = name.to_owned();
+    let think = load.think_time.clone().or(s.think_time);
+    if let Some(think) = think {
+        scenario.think_time = Some(
+            ThinkTime::parse(&think, |t| humantime::parse_duration(t).ok())
+                .ok_or_else(|| anyhow!("think_time: `{think}` is not `2s`, a range like `1s..5s` or pacing like `every 2s`"))?,
+        );
+    }
+    if let Some(rate) = load.rate_per_vu.or(s.rate_per_vu) {
+        if scenario.think_time.is_some() {
+            bail!("rate_per_vu and think_time both set the pause between iterations; use one");
+        }
+        if !(rate > 0.0 && rate.is_finite()) {
+            bail!("rate_per_vu: must be a positive number of iterations per second, not {rate}");
+        }
+        scenario.think_time = Some(ThinkTime::Pacing(Duration::from_secs_f64(1.0 / rate)));
+    }
+    if let Some(grace) = load.graceful_stop.map(Ok).or(s
+        .graceful_stop
+        .as_deref()
+        .map(|g| duration("graceful_stop", g)))
+    {
+        scenario.graceful_stop = grace?;
+    }
+    scenario.task_weights = s.tasks;
+    scenario.start = Start {
+        after: s.after,
+        delay: opt_duration("start_time", &s.start_time)?.unwrap_or_default(),
+    };
+    Ok(scenario)
+}
+
+/// Shrink (or grow) a scenario: every duration and every VU count, and
+/// shared iteration totals, times `scale`; counts stay at least 1. Rates and
+/// per-VU iterations keep their values: a scaled plan does the same work per
+/// user, for less time, with fewer users.
+fn apply_scale(s: &mut Scenario, scale: f64) {
+    let d = |d: Duration| d.mul_f64(scale);
+    let n = |n: u32| ((f64::from(n) * scale).round() as u32).max(1);
+    let n0 = |n: u32| (f64::from(n) * scale).round() as u32;
+    let stages = |stages: &mut Vec<Stage>, scale_target: bool| {
+        for st in stages {
+            st.duration = d(st.duration);
+            if scale_target {
+                st.target = n0(st.target);
+            }
+        }
+    };
+    match &mut s.executor {
+        Executor::ConstantVus { vus, duration } => {
+            *vus = n(*vus);
+            *duration = d(*duration);
+        }
+        Executor::PerVuIterations {
+            vus, max_duration, ..
+        } => {
+            *vus = n(*vus);
+            *max_duration = d(*max_duration);
+        }
+        Executor::SharedIterations {
+            vus,
+            iterations,
+            max_duration,
+        } => {
+            *vus = n(*vus);
+            *iterations = ((*iterations as f64 * scale).round() as u64).max(1);
+            *max_duration = d(*max_duration);
+        }
+        Executor::RampingVus {
+            start_vus,
+            stages: st,
+        } => {
+            *start_vus = n0(*start_vus);
+            stages(st, true);
+        }
+        Executor::ConstantArrivalRate {
+            duration,
+            pre_allocated_vus,
+            max_vus,
+            ..
+        } => {
+            *duration = d(*duration);
+            *pre_allocated_vus = n(*pre_allocated_vus);
+            *max_vus = n0(*max_vus);
+        }
+        Executor::RampingArrivalRate {
+            stages: st,
+            pre_allocated_vus,
+            max_vus,
+            ..
+        } => {
+            stages(st, false);
+            *pre_allocated_vus = n(*pre_allocated_vus);
+            *max_vus = n0(*max_vus);
+        }
+    }
+    s.think_time = s.think_time.map(|t| match t {
+        ThinkTime::Constant(x) => ThinkTime::Constant(d(x)),
+        ThinkTime::Uniform(lo, hi) => ThinkTime::Uniform(d(lo), d(hi)),
+        ThinkTime::Pacing(x) => ThinkTime::Pacing(d(x)),
+    });
+    s.start.delay = d(s.start.delay);
+}
+
+/// A module path from a plan: relative to the plan file, else found in one
+/// of the module folders (`--module-dir`).
+fn resolve(base_dir: &Path, module: &Path, dirs: &[PathBuf]) -> anyhow::Result<PathBuf> {
+    let first = base_dir.join(module);
+    if first.exists() || dirs.is_empty() {
+        return Ok(first);
+    }
+    let name = module.file_name().unwrap_or(module.as_os_str());
+    let mut tried = vec![first.display().to_string()];
+    for dir in dirs {
+        let candidate = dir.join(name);
+        if candidate.exists() {
+            return Ok(candidate);
+        }
+        tried.push(candidate.display().to_string());
+    }
+    bail!(
+        "module {} not found (looked in: {})",
+        module.display(),
+        tried.join(", ")
+    )
 }
 
 /// Split `METRIC: EXPR`; the metric may carry a tag filter with colons
@@ -226,6 +507,11 @@ fn split_threshold(text: &str) -> anyhow::Result<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lower_text(text: &str, load: &LoadArgs) -> anyhow::Result<Lowered> {
+        let file: PlanFile = toml::from_str(text)?;
+        lower(file, Path::new("/plans"), None, load)
+    }
 
     #[test]
     fn thresholds_split_after_tag_filters() {
@@ -253,26 +539,112 @@ mod tests {
 
     #[test]
     fn command_line_overrides_the_plan() {
-        let file: PlanFile = toml::from_str(
-            "module = \"j.wasm\"\n[scenario]\nvus = 5\nduration = \"10s\"\n[params]\nbase_url = \"x\"\n",
-        )
-        .unwrap();
         let load = LoadArgs {
             vus: Some(7),
             iterations: Some(3),
             params: vec![("k".into(), "v".into())],
             ..Default::default()
         };
-        let (plan, _) = lower(file, Path::new("/plans"), None, &load).unwrap();
-        assert_eq!(plan.module, Path::new("/plans/j.wasm"));
+        let lowered =
+            lower_text("module = \"j.wasm\"\n[scenario]\nvus = 5\nduration = \"10s\"\n[params]\nbase_url = \"x\"\n", &load).unwrap();
+        let s = &lowered.plan.scenarios[0];
+        assert_eq!(s.module, Path::new("/plans/j.wasm"));
         assert_eq!(
-            plan.scenario.executor,
+            s.executor,
             Executor::PerVuIterations {
                 vus: 7,
                 iterations: 3,
                 max_duration: Duration::from_secs(600)
             }
         );
-        assert_eq!(plan.params.len(), 2);
+        assert_eq!(s.params.len(), 2);
+    }
+
+    #[test]
+    fn scenarios_keep_their_order_and_start_rules() {
+        let text = r#"
+            module = "j.wasm"
+            [scenarios.warmup]
+            vus = 2
+            duration = "10s"
+            [scenarios.peak]
+            after = "warmup"
+            executor = "ramping-vus"
+            stages = [{ duration = "10s", target = 20 }]
+            [scenarios.open]
+            executor = "constant-arrival-rate"
+            rate = 50
+            duration = "1m"
+            pre_allocated_vus = 10
+            start_time = "5s"
+        "#;
+        let plan = lower_text(text, &LoadArgs::default()).unwrap().plan;
+        let names: Vec<_> = plan.scenarios.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["warmup", "peak", "open"]);
+        assert_eq!(plan.scenarios[1].start.after.as_deref(), Some("warmup"));
+        assert_eq!(plan.scenarios[2].start.delay, Duration::from_secs(5));
+        assert_eq!(plan.scenarios[2].executor.name(), "constant-arrival-rate");
+    }
+
+    #[test]
+    fn scale_shrinks_durations_and_users() {
+        let text = "module = \"j.wasm\"\n[scenario]\nexecutor = \"shared-iterations\"\nvus = 50\niterations = 5000\nrate_per_vu = 10\n";
+        let load = LoadArgs {
+            scale: Some(0.1),
+            ..Default::default()
+        };
+        let s = &lower_text(text, &load).unwrap().plan.scenarios[0];
+        assert_eq!(
+            s.executor,
+            Executor::SharedIterations {
+                vus: 5,
+                iterations: 500,
+                max_duration: Duration::from_secs(60)
+            }
+        );
+        assert_eq!(
+            s.think_time,
+            Some(ThinkTime::Pacing(Duration::from_millis(10)))
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let cases = [
+            (
+                "[scenario]\nexecutor = \"ramping\"\n",
+                "unknown executor `ramping`",
+            ),
+            (
+                "[scenario]\nexecutor = \"ramping-vus\"\n",
+                "ramping-vus needs `stages`",
+            ),
+            (
+                "[scenarios.a]\nvus = 1\nduration = \"1s\"\nafter = \"b\"\n",
+                "starts after `b`",
+            ),
+            (
+                "[scenarios.a]\nvus = 1\nduration = \"1s\"\nafter = \"a\"\n",
+                "waits on itself",
+            ),
+            (
+                "[scenarios.a]\nvus = 1\nduratoin = \"1s\"\n",
+                "unknown field `duratoin`",
+            ),
+            (
+                "[scenario]\nvus = 1\nduration = \"1s\"\nthink_time = \"5s..1s\"\n",
+                "think_time",
+            ),
+            ("[scenario]\nvus = 0\nduration = \"1s\"\n", "at least 1"),
+        ];
+        for (text, expected) in cases {
+            let err = lower_text(
+                &format!("module = \"j.wasm\"\n{text}"),
+                &LoadArgs::default(),
+            )
+            .unwrap_err();
+            let message = format!("{err:#}");
+            assert!(message.contains(expected), "{text:?}: {message}");
+        }
     }
 }

@@ -1,39 +1,33 @@
-//! `throng run`: lower the inputs into a plan, load the journey, run it,
-//! judge it and report.
+//! `throng run`: lower the inputs into a plan, load its journeys and data,
+//! run it with live progress, judge it and report.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::{Context, anyhow};
-use throng_engine::{Plan, Run};
-use throng_host::{Host, HostOptions, VuFactory};
+use throng_engine::{Plan, Run, RunStats, ScenarioEntry, ScenarioLive, ScenarioState};
+use throng_host::{Host, HostOptions, Journey, VuFactory};
 use throng_metrics::{Metrics, RunMeta, RunResults};
 use throng_report::SummaryOptions;
 
 use crate::args::{LoadArgs, OutputArgs, RunArgs};
 use crate::exit::Outcome;
-use crate::plan_file::{self, HttpSettings, PlanFile};
+use crate::plan_file::{self, DataDecl, Lowered, PlanFile};
+use crate::progress::{self, LiveScenario, LiveState, ProgressMode};
 use crate::quick::{Builtin, QUICK_GET};
 use crate::terminal::{StderrLog, color};
 
-/// Where the journey's bytes come from.
-pub enum ModuleSource {
-    /// A file named by the plan or the command line.
-    File(PathBuf),
-    /// A component compiled into the binary.
-    Builtin(Builtin),
-}
-
 pub async fn run(args: RunArgs) -> Outcome {
-    let (plan, http, source) = match prepare(&args) {
+    let (lowered, builtin) = match prepare(&args) {
         Ok(prepared) => prepared,
         Err(e) => return Outcome::BadInput(e),
     };
-    execute(plan, http, source, &args.output, &args.load).await
+    execute(lowered, builtin, &args.output, &args.load).await
 }
 
-fn prepare(args: &RunArgs) -> anyhow::Result<(Plan, HttpSettings, ModuleSource)> {
+fn prepare(args: &RunArgs) -> anyhow::Result<(Lowered, Option<Builtin>)> {
     if let Some(url) = &args.url {
         let mut load = args.load.clone();
         load.params.push(("url".into(), url.clone()));
@@ -42,9 +36,8 @@ fn prepare(args: &RunArgs) -> anyhow::Result<(Plan, HttpSettings, ModuleSource)>
             load.params.push(("body".into(), body.clone()));
         }
         let module = PathBuf::from(QUICK_GET.name);
-        let (plan, http) =
-            plan_file::lower(PlanFile::default(), Path::new("."), Some(module), &load)?;
-        return Ok((plan, http, ModuleSource::Builtin(QUICK_GET)));
+        let lowered = plan_file::lower(PlanFile::default(), Path::new("."), Some(module), &load)?;
+        return Ok((lowered, Some(QUICK_GET)));
     }
     let target = args
         .target
@@ -60,31 +53,29 @@ fn prepare(args: &RunArgs) -> anyhow::Result<(Plan, HttpSettings, ModuleSource)>
         (PlanFile::default(), Some(target.to_path_buf()))
     };
     let base_dir = target.parent().unwrap_or(Path::new("."));
-    let (plan, http) = plan_file::lower(file, base_dir, module, &args.load).with_context(|| {
+    let lowered = plan_file::lower(file, base_dir, module, &args.load).with_context(|| {
         if is_plan {
             format!("in plan {}", target.display())
         } else {
             "in the command line".to_owned()
         }
     })?;
-    let source = ModuleSource::File(plan.module.clone());
-    Ok((plan, http, source))
+    Ok((lowered, None))
 }
 
-/// Load the journey, run the plan, judge and report it.
+/// Load the journeys and data, run the plan, judge and report it.
 pub async fn execute(
-    plan: Plan,
-    http: HttpSettings,
-    source: ModuleSource,
+    lowered: Lowered,
+    builtin: Option<Builtin>,
     output: &OutputArgs,
     load: &LoadArgs,
 ) -> Outcome {
+    let Lowered { plan, http, data } = lowered;
+    let log = Arc::new(StderrLog::new(output.quiet));
     let mut options = HostOptions {
         use_cache: !load.no_cache,
         cache_dir: load.cache_dir.clone(),
-        log: Some(Arc::new(StderrLog {
-            quiet: output.quiet,
-        })),
+        log: Some(log.clone()),
         ..HostOptions::default()
     };
     if let Some(mib) = load.max_vu_memory {
@@ -94,13 +85,13 @@ pub async fn execute(
         Ok(host) => host,
         Err(e) => return Outcome::Aborted(e.into()),
     };
-    let loaded = match &source {
-        ModuleSource::File(path) => host.load(path).await,
-        ModuleSource::Builtin(b) => host.load_bytes(Path::new(b.name), b.bytes).await,
+    let journeys = match load_journeys(&host, &plan, builtin).await {
+        Ok(journeys) => journeys,
+        Err(e) => return Outcome::BadInput(e),
     };
-    let journey = match loaded {
-        Ok(journey) => journey,
-        Err(e) => return Outcome::BadInput(e.into()),
+    let feeders = match load_data(&data) {
+        Ok(feeders) => feeders,
+        Err(e) => return Outcome::BadInput(e),
     };
     let mut client_options = throng_http::ClientOptions {
         insecure: http.insecure,
@@ -114,54 +105,70 @@ pub async fn execute(
         Err(e) => return Outcome::BadInput(anyhow!("HTTP client: {e}")),
     };
 
-    let metrics = Arc::new(Metrics::new());
-    let factory = VuFactory::new(
-        &host,
-        journey.clone(),
-        client,
-        metrics.clone(),
-        plan.params.clone(),
-    );
-    let run = Run::new(plan.scenario.clone(), metrics.clone());
+    let mut entries = Vec::with_capacity(plan.scenarios.len());
+    for scenario in &plan.scenarios {
+        let metrics = Arc::new(Metrics::new());
+        let journey = journeys[&scenario.module].clone();
+        let factory = VuFactory::new(
+            &host,
+            journey,
+            client.clone(),
+            metrics.clone(),
+            scenario.params.clone(),
+        )
+        .with_data(feeders.clone());
+        entries.push(ScenarioEntry {
+            scenario: scenario.clone(),
+            factory: Arc::new(factory),
+            metrics,
+        });
+    }
+    let recorders: Vec<Arc<Metrics>> = entries.iter().map(|e| e.metrics.clone()).collect();
+    let run = Run::new(entries);
+    let lives = run.live();
     let signals = tokio::spawn(stop_on_signals(run.control(), output.quiet));
 
     if !output.quiet {
-        let info = journey.load_info();
-        eprintln!(
-            "throng: {} · {} · {} VUs · {} · module {} KiB {} in {:.1} ms",
-            journey.path().display(),
-            plan.scenario.name,
-            plan.scenario.executor.vus(),
-            describe(&plan),
-            info.size / 1024,
-            if info.cached {
-                "loaded from cache"
-            } else {
-                "compiled"
-            },
-            info.load_time.as_secs_f64() * 1e3,
-        );
+        for (path, journey) in &journeys {
+            let info = journey.load_info();
+            eprintln!(
+                "throng: {} · {} KiB · {} in {:.1} ms",
+                path.display(),
+                info.size / 1024,
+                if info.cached {
+                    "loaded from cache"
+                } else {
+                    "compiled"
+                },
+                info.load_time.as_secs_f64() * 1e3,
+            );
+        }
+        for s in &plan.scenarios {
+            eprintln!("throng: scenario {} · {}", s.name, describe(s));
+        }
     }
+    let live_source = {
+        let lives = lives.clone();
+        let recorders = recorders.clone();
+        move || live_view(&lives, &recorders)
+    };
+    let progress = progress::spawn(ProgressMode::detect(output.quiet), live_source);
+    log.attach(progress.handle());
     let started_at = SystemTime::now();
-    let stats = match run.execute(Arc::new(factory)).await {
+    let executed = run.execute().await;
+    progress.finish().await;
+    signals.abort();
+    let stats = match executed {
         Ok(stats) => stats,
         Err(e) => return Outcome::BadInput(anyhow!(e)),
     };
-    signals.abort();
 
-    let mut results = metrics.results(RunMeta {
-        started_at,
-        duration: stats.elapsed,
-        scenario: plan.scenario.name.clone(),
-        executor: plan.scenario.executor.name().to_owned(),
-        vus: plan.scenario.executor.vus(),
-        module: journey.path().display().to_string(),
-    });
+    let mut results = collect_results(&plan, &stats, &recorders, started_at);
     results.thresholds = throng_metrics::evaluate(&plan.thresholds, &results);
     let passed = results.thresholds.iter().all(|t| t.passed);
 
-    // Results are written before anything can go wrong with the verdict, so
-    // nothing measured is lost.
+    // Results are written first, so nothing measured is lost whatever
+    // happens to the rest.
     if let Some(path) = &output.out
         && let Err(e) = write_json(&results, path)
     {
@@ -177,7 +184,9 @@ pub async fn execute(
             return Outcome::Aborted(anyhow!("writing the summary: {e}"));
         }
     }
-    if stats.vus_started == 0 && stats.vus_failed > 0 {
+    let started: u32 = stats.scenarios.iter().map(|s| s.vus_started).sum();
+    let failed: u32 = stats.scenarios.iter().map(|s| s.vus_failed).sum();
+    if started == 0 && failed > 0 {
         let first = results
             .errors
             .messages
@@ -189,14 +198,160 @@ pub async fn execute(
     Outcome::Verdict { passed }
 }
 
-fn describe(plan: &Plan) -> String {
-    match &plan.scenario.executor {
-        throng_engine::Executor::ConstantVus { duration, .. } => {
-            format!("constant-vus for {}", humantime::format_duration(*duration))
+/// Load every module the plan names, once each.
+async fn load_journeys(
+    host: &Host,
+    plan: &Plan,
+    builtin: Option<Builtin>,
+) -> anyhow::Result<BTreeMap<PathBuf, Journey>> {
+    let mut journeys = BTreeMap::new();
+    for scenario in &plan.scenarios {
+        if journeys.contains_key(&scenario.module) {
+            continue;
         }
-        throng_engine::Executor::PerVuIterations { iterations, .. } => {
-            format!("per-vu-iterations × {iterations}")
+        let loaded = match builtin {
+            Some(b) if scenario.module == Path::new(b.name) => {
+                host.load_bytes(Path::new(b.name), b.bytes).await
+            }
+            _ => host.load(&scenario.module).await,
+        };
+        journeys.insert(scenario.module.clone(), loaded?);
+    }
+    Ok(journeys)
+}
+
+/// Load the plan's data sets, once, shared by every VU.
+fn load_data(data: &[DataDecl]) -> anyhow::Result<throng_data::Feeders> {
+    let mut feeders = Vec::with_capacity(data.len());
+    for d in data {
+        let strategy = d
+            .strategy
+            .parse()
+            .map_err(|e| anyhow!("data.{}.strategy: {e}", d.name))?;
+        feeders.push(throng_data::Feeder::load(&d.name, &d.file, strategy)?);
+    }
+    Ok(throng_data::Feeders::new(feeders)?)
+}
+
+/// Per-scenario results, and for a plan of several scenarios their sum with
+/// the scenarios nested.
+fn collect_results(
+    plan: &Plan,
+    stats: &RunStats,
+    recorders: &[Arc<Metrics>],
+    started_at: SystemTime,
+) -> RunResults {
+    let meta = |i: usize| {
+        let s = &plan.scenarios[i];
+        RunMeta {
+            started_at,
+            duration: stats
+                .scenarios
+                .get(i)
+                .map_or(stats.elapsed, |st| st.elapsed),
+            scenario: s.name.clone(),
+            executor: s.executor.name().to_owned(),
+            vus: s.executor.max_vus(),
+            module: s.module.display().to_string(),
         }
+    };
+    if recorders.len() == 1 {
+        return recorders[0].results(meta(0));
+    }
+    let all: Vec<&Metrics> = recorders.iter().map(|m| m.as_ref()).collect();
+    let mut total = Metrics::merged_results(
+        &all,
+        RunMeta {
+            started_at,
+            duration: stats.elapsed,
+            scenario: plan
+                .scenarios
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            executor: "plan".to_owned(),
+            vus: plan.scenarios.iter().map(|s| s.executor.max_vus()).sum(),
+            module: plan.scenarios[0].module.display().to_string(),
+        },
+    );
+    total.scenarios = recorders
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m.results(meta(i)))
+        .collect();
+    total
+}
+
+fn live_view(lives: &[Arc<ScenarioLive>], recorders: &[Arc<Metrics>]) -> Vec<LiveScenario> {
+    lives
+        .iter()
+        .zip(recorders)
+        .map(|(live, metrics)| {
+            let totals = metrics.live();
+            LiveScenario {
+                name: live.name().to_owned(),
+                elapsed: live.elapsed(),
+                total: live.planned(),
+                state: match live.state() {
+                    ScenarioState::Waiting | ScenarioState::Starting => LiveState::Waiting,
+                    ScenarioState::Running => LiveState::Running,
+                    ScenarioState::Stopping => LiveState::Stopping,
+                    ScenarioState::Done => LiveState::Done,
+                },
+                active_vus: live.active_vus(),
+                max_vus: live.max_vus(),
+                requests: totals.requests,
+                failed: totals.failed,
+                iterations: totals.iterations,
+                dropped_iterations: totals.dropped_iterations,
+                p95_ms: totals.p95_ms,
+            }
+        })
+        .collect()
+}
+
+fn describe(s: &throng_engine::Scenario) -> String {
+    use throng_engine::Executor as E;
+    let d = |d: std::time::Duration| humantime::format_duration(d).to_string();
+    let what = match &s.executor {
+        E::ConstantVus { vus, duration } => {
+            format!("constant-vus · {vus} VUs for {}", d(*duration))
+        }
+        E::PerVuIterations {
+            vus, iterations, ..
+        } => format!("per-vu-iterations · {vus} VUs × {iterations}"),
+        E::SharedIterations {
+            vus, iterations, ..
+        } => format!("shared-iterations · {iterations} over {vus} VUs"),
+        E::RampingVus { stages, .. } => format!(
+            "ramping-vus · {} stages over {}",
+            stages.len(),
+            d(s.executor.max_duration())
+        ),
+        E::ConstantArrivalRate {
+            rate,
+            time_unit,
+            duration,
+            ..
+        } => {
+            format!(
+                "constant-arrival-rate · {rate} per {} for {}",
+                d(*time_unit),
+                d(*duration)
+            )
+        }
+        E::RampingArrivalRate { stages, .. } => {
+            format!(
+                "ramping-arrival-rate · {} stages over {}",
+                stages.len(),
+                d(s.executor.max_duration())
+            )
+        }
+    };
+    match &s.start.after {
+        Some(after) => format!("{what} · after {after}"),
+        None => what,
     }
 }
 

@@ -1,8 +1,11 @@
 //! Where human output goes: color choice and the guest log sink.
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 
 use throng_host::{LogLevel, LogSink};
+
+use crate::progress::ProgressHandle;
 
 /// Whether to color stdout: a terminal, and neither `--no-color` nor
 /// `NO_COLOR` (no-color.org).
@@ -10,9 +13,25 @@ pub fn color(no_color: bool) -> bool {
     !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
 
-/// Prints guest log messages to stderr, prefixed with the VU.
+/// Prints guest log messages to stderr, prefixed with the VU, without
+/// tearing the live progress block.
 pub struct StderrLog {
-    pub quiet: bool,
+    quiet: bool,
+    progress: OnceLock<ProgressHandle>,
+}
+
+impl StderrLog {
+    pub fn new(quiet: bool) -> Self {
+        StderrLog {
+            quiet,
+            progress: OnceLock::new(),
+        }
+    }
+
+    /// Print through the progress display from now on.
+    pub fn attach(&self, progress: ProgressHandle) {
+        let _ = self.progress.set(progress);
+    }
 }
 
 impl LogSink for StderrLog {
@@ -26,9 +45,15 @@ impl LogSink for StderrLog {
             LogLevel::Warn => "warn",
             LogLevel::Error => "error",
         };
-        if dropped > 0 {
-            eprintln!("[vu {vu}] ({dropped} messages dropped by the log rate limit)");
+        let print = || {
+            if dropped > 0 {
+                eprintln!("[vu {vu}] ({dropped} messages dropped by the log rate limit)");
+            }
+            eprintln!("[vu {vu}] {level}: {message}");
+        };
+        match self.progress.get() {
+            Some(progress) => progress.suspend(print),
+            None => print(),
         }
-        eprintln!("[vu {vu}] {level}: {message}");
     }
 }

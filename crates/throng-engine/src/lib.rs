@@ -1,30 +1,43 @@
 //! Plans, executors and run control.
 //!
-//! The engine turns a validated [`Plan`]'s scenario into VU lifecycles: it
+//! The engine turns a validated [`Plan`]'s scenarios into VU lifecycles: it
 //! creates virtual users through a [`VuFactory`], calls `on_start` once per
-//! VU, runs iterations as the executor dictates, waits think time between
-//! them (outside any guest call, so a waiting VU holds no fiber), and stops
-//! gracefully: at the end no new iteration starts, iterations in flight get
-//! the scenario's grace period, then they are interrupted and counted so.
+//! VU, schedules iterations as each scenario's [`Executor`] says (k6's six
+//! executors: closed models with a start barrier or a VU ramp, open models
+//! with an arrival schedule and a VU pool), takes think time between
+//! iterations outside any guest call, and stops gracefully: at the end no
+//! new iteration starts, iterations in flight get the grace period, then
+//! they are interrupted and counted so. Scenarios run in parallel or one
+//! after another (`after`), and a one-second timeline of active VUs and
+//! counts is sampled into each scenario's recorder.
 //!
 //! The engine knows nothing of wasm, HTTP, TOML or the command line: VUs are
 //! anything implementing [`VirtualUser`], so executors are tested with fake
-//! VUs, and the plan arrives already validated. Iteration outcomes go to
+//! VUs under tokio's paused clock. Executors' arithmetic (ramp steps,
+//! arrival times) is pure ([`ramping_vus_at`], [`Arrivals`]). Iteration
+//! outcomes, schedule lag and dropped iterations go to
 //! [`throng_metrics::Metrics`]; requests and checks are recorded by the VUs.
 //!
 //! ```ignore
-//! let run = Run::new(plan.scenario.clone(), metrics.clone());
+//! let run = Run::new(vec![ScenarioEntry { scenario, factory, metrics }]);
 //! let control = run.control();          // stop it from a Ctrl-C handler
-//! let stats = run.execute(factory).await;
+//! let live = run.live();                // progress display
+//! let stats = run.execute().await?;
 //! ```
 
+mod closed;
 mod executor;
+mod live;
+mod open;
 mod plan;
 mod run;
+mod scenario;
 mod tasks;
 mod vu;
 
-pub use plan::{Executor, Plan, PlanError, Scenario, ThinkTime};
-pub use run::{Run, RunControl, RunStats};
+pub use executor::{Arrivals, ramping_vus_at, ramping_vus_steps};
+pub use live::{ScenarioLive, ScenarioState};
+pub use plan::{Executor, Plan, PlanError, Scenario, Stage, Start, ThinkTime};
+pub use run::{Run, RunControl, RunStats, ScenarioEntry, ScenarioStats};
 pub use tasks::TaskPicker;
 pub use vu::{TaskInfo, VirtualUser, VuError, VuFactory, VuInfo};

@@ -1,29 +1,45 @@
-//! Running a scenario: VU lifecycles, think time and graceful stop.
+//! Running a plan: its scenarios in parallel or in sequence, each with its
+//! own executor, under one control.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
-use throng_metrics::{IterationOutcome, Metrics};
+use throng_metrics::Metrics;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::executor::ClosedSchedule;
-use crate::plan::{Scenario, ThinkTime};
+use crate::executor::Model;
+use crate::live::{ScenarioLive, ScenarioState};
+use crate::plan::Scenario;
+use crate::scenario::ScenarioCtx;
 use crate::tasks::TaskPicker;
-use crate::vu::{VirtualUser, VuFactory, VuInfo};
+use crate::vu::VuFactory;
+use crate::{closed, open};
 
-/// One execution of a scenario.
-pub struct Run {
-    scenario: Scenario,
-    metrics: Arc<Metrics>,
+/// One scenario of a run with what it needs: its VU factory and the
+/// recorder its samples go to.
+pub struct ScenarioEntry<F> {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Makes its VUs.
+    pub factory: Arc<F>,
+    /// Where its samples go.
+    pub metrics: Arc<Metrics>,
+}
+
+/// One execution of a plan. Build it, hand out its [`RunControl`] and
+/// [`ScenarioLive`] views, then [`Run::execute`] it.
+pub struct Run<F> {
+    entries: Vec<ScenarioEntry<F>>,
+    lives: Vec<Arc<ScenarioLive>>,
     control: RunControl,
     seed: u64,
 }
 
-/// Stops a run from outside (a Ctrl-C handler, a deadline, a threshold).
+/// Stops a run from outside (a Ctrl-C handler, a threshold).
 #[derive(Debug, Clone, Default)]
 pub struct RunControl {
     /// No new iterations; those in flight get the grace period.
@@ -33,8 +49,8 @@ pub struct RunControl {
 }
 
 impl RunControl {
-    /// Graceful stop: start no new iteration; iterations in flight get the
-    /// scenario's grace period, then are interrupted.
+    /// Graceful stop: start no new iteration in any scenario; iterations in
+    /// flight get their scenario's grace period, then are interrupted.
     pub fn stop(&self) {
         self.stop.cancel();
     }
@@ -45,17 +61,30 @@ impl RunControl {
         self.abort.cancel();
     }
 
-    /// Whether a stop was asked for or the scenario ended.
+    /// Whether a stop was asked for.
     pub fn is_stopping(&self) -> bool {
         self.stop.is_cancelled()
     }
 }
 
-/// What the engine itself observed about a run; measurements are in
-/// [`Metrics`].
+/// What the engine itself observed about a run; measurements are in each
+/// scenario's [`Metrics`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunStats {
-    /// Wall time from the first VU's start to the last VU's end.
+    /// Wall time of the whole run.
+    pub elapsed: Duration,
+    /// Per scenario, in plan order.
+    pub scenarios: Vec<ScenarioStats>,
+}
+
+/// What the engine observed about one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioStats {
+    /// The scenario's name.
+    pub name: String,
+    /// Whether it started at all (a stop can come before its turn).
+    pub ran: bool,
+    /// From its start (after its VUs were ready) to its end.
     pub elapsed: Duration,
     /// VUs that completed `on_start`.
     pub vus_started: u32,
@@ -66,19 +95,22 @@ pub struct RunStats {
     pub interrupted: bool,
 }
 
-/// Counters the VU tasks share.
-#[derive(Default)]
-struct Tally {
-    started: AtomicU32,
-    failed: AtomicU32,
-}
-
-impl Run {
-    /// A run of `scenario` recording into `metrics`.
-    pub fn new(scenario: Scenario, metrics: Arc<Metrics>) -> Self {
+impl<F: VuFactory> Run<F> {
+    /// A run of these scenarios. Their order is the plan's; references
+    /// between them (`after`) must have been validated
+    /// ([`crate::Plan::validate`]).
+    pub fn new(entries: Vec<ScenarioEntry<F>>) -> Self {
+        let lives = entries
+            .iter()
+            .map(|e| {
+                let ex = &e.scenario.executor;
+                let planned = ex.is_timed().then(|| ex.max_duration());
+                Arc::new(ScenarioLive::new(&e.scenario.name, ex.max_vus(), planned))
+            })
+            .collect();
         Run {
-            scenario,
-            metrics,
+            entries,
+            lives,
             control: RunControl::default(),
             seed: rand::random(),
         }
@@ -95,168 +127,129 @@ impl Run {
         self.control.clone()
     }
 
-    /// Run the scenario to its end. Fails before starting any VU when the
-    /// plan's task weights do not fit the journey.
-    pub async fn execute<F: VuFactory>(self, factory: Arc<F>) -> Result<RunStats, String> {
-        let picker = Arc::new(TaskPicker::new(
-            factory.tasks(),
-            &self.scenario.task_weights,
-        )?);
-        let schedule = ClosedSchedule::of(&self.scenario.executor);
-        let start = Instant::now();
-        let shared = Arc::new(Shared {
-            scenario_name: Arc::from(self.scenario.name.as_str()),
-            think_time: self.scenario.think_time,
-            schedule,
-            deadline: start + schedule.deadline,
-            picker,
-            metrics: self.metrics,
-            control: self.control.clone(),
-            tally: Tally::default(),
-        });
+    /// Live views of the scenarios, in plan order.
+    pub fn live(&self) -> Vec<Arc<ScenarioLive>> {
+        self.lives.clone()
+    }
 
-        let mut vus = tokio::task::JoinSet::new();
-        for id in 1..=schedule.vus {
-            let rng = SmallRng::seed_from_u64(
-                self.seed ^ u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            );
-            vus.spawn(vu_loop(id, factory.clone(), shared.clone(), rng));
+    /// Run every scenario to its end. Fails before starting any VU when a
+    /// scenario's task weights do not fit its journey.
+    pub async fn execute(self) -> Result<RunStats, String> {
+        let mut pickers = Vec::with_capacity(self.entries.len());
+        for entry in &self.entries {
+            let picker = TaskPicker::new(entry.factory.tasks(), &entry.scenario.task_weights)
+                .map_err(|e| format!("scenario `{}`: {e}", entry.scenario.name))?;
+            pickers.push(picker);
         }
+        let plan_start = Instant::now();
+        let done: Vec<_> = self.entries.iter().map(|_| watch::channel(false)).collect();
+        let recorders = self
+            .entries
+            .iter()
+            .map(|e| e.metrics.clone())
+            .zip(self.lives.iter().cloned())
+            .collect();
+        let sampler = sample_timeline(plan_start, recorders);
 
-        // The supervisor: end of the scenario (or a stop request) starts the
-        // grace period, whose end interrupts what is still in flight.
-        let control = self.control;
-        let grace = self.scenario.graceful_stop;
-        let supervisor = async {
-            tokio::select! {
-                _ = tokio::time::sleep_until(shared.deadline) => control.stop(),
-                _ = control.stop.cancelled() => {}
+        let mut tasks = JoinSet::new();
+        let mut first_vu_id = 1u32;
+        for (i, (entry, picker)) in self.entries.into_iter().zip(pickers).enumerate() {
+            let after = entry.scenario.start.after.as_ref().and_then(|name| {
+                self.lives
+                    .iter()
+                    .position(|l| l.name() == name)
+                    .map(|j| done[j].1.clone())
+            });
+            let ctx = Arc::new(ScenarioCtx {
+                name: Arc::from(entry.scenario.name.as_str()),
+                factory: entry.factory,
+                metrics: entry.metrics,
+                picker,
+                think: entry.scenario.think_time,
+                stop: self.control.stop.child_token(),
+                abort: self.control.abort.child_token(),
+                live: self.lives[i].clone(),
+                first_vu_id,
+                seed: self.seed ^ (i as u64).wrapping_mul(0xA24B_AED4_963E_E407),
+                vus_started: AtomicU32::new(0),
+                vus_failed: AtomicU32::new(0),
+            });
+            first_vu_id += entry.scenario.executor.max_vus();
+            let finished = done[i].0.clone();
+            tasks.spawn(async move {
+                let stats = run_scenario(ctx, entry.scenario, after).await;
+                let _ = finished.send(true);
+                (i, stats)
+            });
+        }
+        let mut scenarios: Vec<Option<ScenarioStats>> = vec![None; done.len()];
+        let collect = async {
+            while let Some(Ok((i, stats))) = tasks.join_next().await {
+                scenarios[i] = Some(stats);
             }
-            tokio::time::sleep(grace).await;
-            control.abort();
         };
-        let all_done = async { while vus.join_next().await.is_some() {} };
         tokio::select! {
-            _ = all_done => {}
-            _ = supervisor => {
-                while vus.join_next().await.is_some() {}
-            }
+            _ = collect => {}
+            _ = sampler => unreachable!("the sampler runs until dropped"),
         }
         Ok(RunStats {
-            elapsed: start.elapsed(),
-            vus_started: shared.tally.started.load(Ordering::Relaxed),
-            vus_failed: shared.tally.failed.load(Ordering::Relaxed),
-            interrupted: control.abort.is_cancelled(),
+            elapsed: plan_start.elapsed(),
+            scenarios: scenarios.into_iter().flatten().collect(),
         })
     }
 }
 
-/// What every VU task of a run reads.
-struct Shared {
-    scenario_name: Arc<str>,
-    think_time: Option<ThinkTime>,
-    schedule: ClosedSchedule,
-    deadline: Instant,
-    picker: Arc<TaskPicker>,
-    metrics: Arc<Metrics>,
-    control: RunControl,
-    tally: Tally,
-}
-
-impl Shared {
-    fn may_start_iteration(&self, done: u64) -> bool {
-        !self.control.stop.is_cancelled()
-            && Instant::now() < self.deadline
-            && self.schedule.iterations_per_vu.is_none_or(|n| done < n)
-    }
-}
-
-/// Creates a VU and runs its `on_start`; counts and reports a failure.
-async fn start_vu<F: VuFactory>(factory: &F, shared: &Shared, id: u32) -> Option<F::Vu> {
-    let info = VuInfo {
-        id,
-        scenario: shared.scenario_name.clone(),
+/// Wait for the scenario's turn, then run its executor.
+async fn run_scenario<F: VuFactory>(
+    ctx: Arc<ScenarioCtx<F>>,
+    scenario: Scenario,
+    after: Option<watch::Receiver<bool>>,
+) -> ScenarioStats {
+    let mut stats = ScenarioStats {
+        name: scenario.name.clone(),
+        ran: false,
+        elapsed: Duration::ZERO,
+        vus_started: 0,
+        vus_failed: 0,
+        interrupted: false,
     };
-    let started = tokio::select! {
-        biased;
-        _ = shared.control.abort.cancelled() => return None,
-        vu = async {
-            let mut vu = factory.create(info).await?;
-            vu.on_start().await.map(|()| vu)
-        } => vu,
+    let turn = async {
+        if let Some(mut after) = after {
+            let _ = after.wait_for(|&finished| finished).await;
+        }
+        tokio::time::sleep(scenario.start.delay).await;
     };
-    match started {
-        Ok(vu) => Some(vu),
-        Err(e) => {
-            shared.tally.failed.fetch_add(1, Ordering::Relaxed);
-            shared.metrics.record_vu_start_failure(&e.message);
-            None
-        }
-    }
-}
-
-async fn vu_loop<F: VuFactory>(id: u32, factory: Arc<F>, shared: Arc<Shared>, mut rng: SmallRng) {
-    let Some(mut vu) = start_vu(&*factory, &shared, id).await else {
-        return;
-    };
-    shared.tally.started.fetch_add(1, Ordering::Relaxed);
-    let mut done = 0u64;
-    while shared.may_start_iteration(done) {
-        let task = shared.picker.pick(&mut rng);
-        let began = Instant::now();
-        let result = tokio::select! {
-            biased;
-            _ = shared.control.abort.cancelled() => None,
-            r = vu.iteration(task, done) => Some(r),
-        };
-        let took = began.elapsed();
-        done += 1;
-        match result {
-            None => {
-                // The iteration's future was dropped mid-call: the instance
-                // cannot be entered again, so this VU ends here.
-                shared
-                    .metrics
-                    .record_iteration(took, IterationOutcome::Interrupted, None);
-                return;
-            }
-            Some(Ok(())) => {
-                shared
-                    .metrics
-                    .record_iteration(took, IterationOutcome::Completed, None)
-            }
-            Some(Err(e)) => {
-                shared
-                    .metrics
-                    .record_iteration(took, IterationOutcome::Failed, Some(&e.message));
-                if e.fatal {
-                    // A trapped instance is poisoned; a fresh one takes over.
-                    match start_vu(&*factory, &shared, id).await {
-                        Some(fresh) => vu = fresh,
-                        None => return,
-                    }
-                }
-            }
-        }
-        if let Some(think) = shared.think_time {
-            if !shared.may_start_iteration(done) {
-                break;
-            }
-            let pause = match think {
-                ThinkTime::Constant(d) => d,
-                ThinkTime::Uniform(lo, hi) if lo == hi => lo,
-                ThinkTime::Uniform(lo, hi) => rng.random_range(lo..=hi),
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = shared.control.stop.cancelled() => {}
-                _ = tokio::time::sleep_until(shared.deadline) => {}
-            }
-        }
-    }
     tokio::select! {
-        biased;
-        _ = shared.control.abort.cancelled() => {}
-        _ = vu.on_stop() => {}
+        _ = turn => {}
+        _ = ctx.stop.cancelled() => {
+            ctx.live.set_state(ScenarioState::Done);
+            return stats;
+        }
+    }
+    let grace = scenario.graceful_stop;
+    match Model::of(&scenario.executor) {
+        Model::Closed(model) => closed::run(ctx.clone(), model, grace).await,
+        Model::Open(model) => open::run(ctx.clone(), model, grace).await,
+    }
+    ctx.live.set_state(ScenarioState::Done);
+    stats.ran = true;
+    stats.elapsed = ctx.live.elapsed();
+    stats.vus_started = ctx.vus_started.load(Ordering::Relaxed);
+    stats.vus_failed = ctx.vus_failed.load(Ordering::Relaxed);
+    stats.interrupted = ctx.abort.is_cancelled();
+    stats
+}
+
+/// Every whole second from the plan's start, one timeline point per
+/// scenario: active VUs and the recorder's counts. Runs until dropped.
+async fn sample_timeline(start: Instant, recorders: Vec<(Arc<Metrics>, Arc<ScenarioLive>)>) {
+    let mut ticks = tokio::time::interval_at(start, Duration::from_secs(1));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let tick = ticks.tick().await;
+        let t = tick - start;
+        for (metrics, live) in &recorders {
+            metrics.sample_timeline(t, live.active_vus());
+        }
     }
 }

@@ -5,16 +5,31 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use throng_engine::{
-    Executor, Run, Scenario, TaskInfo, ThinkTime, VirtualUser, VuError, VuFactory, VuInfo,
+    Executor, Run, RunStats, Scenario, ScenarioEntry, ScenarioStats, Stage, Start, TaskInfo,
+    ThinkTime, VirtualUser, VuError, VuFactory, VuInfo, ramping_vus_at,
 };
-use throng_metrics::{Metrics, RunMeta};
+use throng_metrics::{Metrics, RunMeta, RunResults};
+use tokio::time::Instant;
 
-/// A VU whose iteration sleeps `work` and fails when `fail_every` divides
-/// the iteration number.
+/// What a fake iteration does.
+#[derive(Clone, Copy)]
+enum Work {
+    /// Sleep this long.
+    Sleep(Duration),
+    /// Sleep `normal`, except that an iteration started inside the window
+    /// `[from, from + len)` after the test's start waits until its end
+    /// (a server that freezes once).
+    Freeze {
+        normal: Duration,
+        from: Duration,
+        len: Duration,
+    },
+}
+
 struct FakeVu {
-    work: Duration,
+    work: Work,
     fail_every: Option<(u64, bool)>,
-    counters: Arc<Counters>,
+    shared: Arc<Shared>,
 }
 
 #[derive(Default)]
@@ -25,14 +40,39 @@ struct Counters {
     stopped: AtomicU64,
 }
 
+struct Shared {
+    counters: Counters,
+    epoch: Instant,
+    /// Iteration start times, in ms since `epoch`.
+    starts: std::sync::Mutex<Vec<u64>>,
+}
+
 impl VirtualUser for FakeVu {
     async fn on_start(&mut self) -> Result<(), VuError> {
-        self.counters.started.fetch_add(1, Ordering::Relaxed);
+        self.shared.counters.started.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
     async fn iteration(&mut self, _task: &str, n: u64) -> Result<(), VuError> {
-        self.counters.iterations.fetch_add(1, Ordering::Relaxed);
-        tokio::time::sleep(self.work).await;
+        let now = self.shared.epoch.elapsed();
+        self.shared
+            .counters
+            .iterations
+            .fetch_add(1, Ordering::Relaxed);
+        self.shared
+            .starts
+            .lock()
+            .unwrap()
+            .push(now.as_millis() as u64);
+        match self.work {
+            Work::Sleep(d) => tokio::time::sleep(d).await,
+            Work::Freeze { normal, from, len } => {
+                if now >= from && now < from + len {
+                    tokio::time::sleep_until(self.shared.epoch + from + len).await;
+                } else {
+                    tokio::time::sleep(normal).await;
+                }
+            }
+        }
         match self.fail_every {
             Some((k, fatal)) if n.is_multiple_of(k) => Err(VuError {
                 message: format!("failed {n}"),
@@ -42,25 +82,38 @@ impl VirtualUser for FakeVu {
         }
     }
     async fn on_stop(&mut self) {
-        self.counters.stopped.fetch_add(1, Ordering::Relaxed);
+        self.shared.counters.stopped.fetch_add(1, Ordering::Relaxed);
     }
 }
 
 struct Factory {
-    work: Duration,
+    work: Work,
     fail_every: Option<(u64, bool)>,
-    counters: Arc<Counters>,
+    shared: Arc<Shared>,
     tasks: Vec<TaskInfo>,
 }
 
 impl Factory {
     fn new(work: Duration) -> Arc<Self> {
+        Self::with(Work::Sleep(work), None, Vec::new())
+    }
+
+    fn with(work: Work, fail_every: Option<(u64, bool)>, tasks: Vec<TaskInfo>) -> Arc<Self> {
+        let shared = Arc::new(Shared {
+            counters: Counters::default(),
+            epoch: Instant::now(),
+            starts: Default::default(),
+        });
         Arc::new(Factory {
             work,
-            fail_every: None,
-            counters: Arc::default(),
-            tasks: Vec::new(),
+            fail_every,
+            shared,
+            tasks,
         })
+    }
+
+    fn count(&self, pick: impl Fn(&Counters) -> &AtomicU64) -> u64 {
+        pick(&self.shared.counters).load(Ordering::Relaxed)
     }
 }
 
@@ -70,16 +123,30 @@ impl VuFactory for Factory {
         &self.tasks
     }
     async fn create(&self, _info: VuInfo) -> Result<FakeVu, VuError> {
-        self.counters.created.fetch_add(1, Ordering::Relaxed);
+        self.shared.counters.created.fetch_add(1, Ordering::Relaxed);
         Ok(FakeVu {
             work: self.work,
             fail_every: self.fail_every,
-            counters: self.counters.clone(),
+            shared: self.shared.clone(),
         })
     }
 }
 
-fn results(metrics: &Metrics) -> throng_metrics::RunResults {
+fn scenario(executor: Executor) -> Scenario {
+    Scenario::new("fake.wasm", executor)
+}
+
+async fn run(scenario: Scenario, factory: &Arc<Factory>, metrics: &Arc<Metrics>) -> ScenarioStats {
+    let entry = ScenarioEntry {
+        scenario,
+        factory: factory.clone(),
+        metrics: metrics.clone(),
+    };
+    let stats: RunStats = Run::new(vec![entry]).with_seed(7).execute().await.unwrap();
+    stats.scenarios[0].clone()
+}
+
+fn results(metrics: &Metrics) -> RunResults {
     metrics.results(RunMeta {
         started_at: std::time::SystemTime::now(),
         duration: Duration::from_secs(1),
@@ -90,158 +157,397 @@ fn results(metrics: &Metrics) -> throng_metrics::RunResults {
     })
 }
 
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+fn ms(ms: u64) -> Duration {
+    Duration::from_millis(ms)
+}
+
 #[tokio::test(start_paused = true)]
 async fn per_vu_iterations_runs_exactly_vus_times_iterations() {
-    let factory = Factory::new(Duration::from_millis(20));
+    let factory = Factory::new(ms(20));
     let metrics = Arc::new(Metrics::new());
     let executor = Executor::PerVuIterations {
         vus: 20,
         iterations: 50,
-        max_duration: Duration::from_secs(600),
+        max_duration: secs(600),
     };
-    let stats = Run::new(Scenario::new(executor), metrics.clone())
-        .execute(factory.clone())
-        .await
-        .unwrap();
-    assert_eq!(factory.counters.iterations.load(Ordering::Relaxed), 1_000);
-    assert_eq!(factory.counters.started.load(Ordering::Relaxed), 20);
-    assert_eq!(factory.counters.stopped.load(Ordering::Relaxed), 20);
+    let stats = run(scenario(executor), &factory, &metrics).await;
+    assert_eq!(factory.count(|c| &c.iterations), 1_000);
+    assert_eq!(factory.count(|c| &c.started), 20);
+    assert_eq!(factory.count(|c| &c.stopped), 20);
     assert_eq!(stats.vus_started, 20);
     assert!(!stats.interrupted);
     // 50 iterations of 20 ms each, all VUs in parallel.
-    assert_eq!(stats.elapsed.as_millis() / 10, 100, "{:?}", stats.elapsed);
+    assert_eq!(stats.elapsed, ms(1_000));
     assert_eq!(results(&metrics).totals.iterations.completed, 1_000);
 }
 
 #[tokio::test(start_paused = true)]
-async fn constant_vus_runs_for_its_duration_with_think_time() {
-    let factory = Factory::new(Duration::from_millis(100));
+async fn shared_iterations_runs_exactly_the_total() {
+    let factory = Factory::new(ms(7));
     let metrics = Arc::new(Metrics::new());
-    let mut scenario = Scenario::new(Executor::ConstantVus {
+    let executor = Executor::SharedIterations {
+        vus: 10,
+        iterations: 1_000,
+        max_duration: secs(600),
+    };
+    run(scenario(executor), &factory, &metrics).await;
+    assert_eq!(factory.count(|c| &c.iterations), 1_000);
+    assert_eq!(results(&metrics).totals.iterations.completed, 1_000);
+}
+
+#[tokio::test(start_paused = true)]
+async fn closed_executors_start_every_vu_at_the_same_instant() {
+    let factory = Factory::new(ms(5));
+    let metrics = Arc::new(Metrics::new());
+    let executor = Executor::PerVuIterations {
+        vus: 100,
+        iterations: 1,
+        max_duration: secs(60),
+    };
+    run(scenario(executor), &factory, &metrics).await;
+    let starts = factory.shared.starts.lock().unwrap().clone();
+    assert_eq!(starts.len(), 100);
+    assert_eq!(
+        starts.iter().max(),
+        starts.iter().min(),
+        "one start instant behind the barrier"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn constant_vus_runs_for_its_duration_with_think_time() {
+    let factory = Factory::new(ms(100));
+    let metrics = Arc::new(Metrics::new());
+    let mut scenario = scenario(Executor::ConstantVus {
         vus: 4,
-        duration: Duration::from_secs(3),
+        duration: secs(3),
     });
-    scenario.think_time = Some(ThinkTime::Constant(Duration::from_millis(200)));
-    let stats = Run::new(scenario, metrics.clone())
-        .execute(factory.clone())
-        .await
-        .unwrap();
+    scenario.think_time = Some(ThinkTime::Constant(ms(200)));
+    let stats = run(scenario, &factory, &metrics).await;
     // Each VU: 100 ms work + 200 ms think = 10 iterations in 3 s.
-    assert_eq!(factory.counters.iterations.load(Ordering::Relaxed), 40);
-    assert_eq!(stats.elapsed, Duration::from_secs(3));
+    assert_eq!(factory.count(|c| &c.iterations), 40);
+    assert_eq!(stats.elapsed, secs(3));
     assert_eq!(results(&metrics).totals.iterations.completed, 40);
 }
 
 #[tokio::test(start_paused = true)]
-async fn iterations_past_the_grace_period_are_interrupted() {
-    let factory = Factory::new(Duration::from_secs(10));
+async fn pacing_starts_an_iteration_every_period_whatever_it_took() {
+    let factory = Factory::new(ms(30));
     let metrics = Arc::new(Metrics::new());
-    let mut scenario = Scenario::new(Executor::ConstantVus {
-        vus: 3,
-        duration: Duration::from_secs(1),
+    let mut scenario = scenario(Executor::ConstantVus {
+        vus: 2,
+        duration: secs(1),
     });
-    scenario.graceful_stop = Duration::from_secs(2);
-    let stats = Run::new(scenario, metrics.clone())
-        .execute(factory.clone())
-        .await
-        .unwrap();
+    scenario.think_time = Some(ThinkTime::Pacing(ms(100)));
+    run(scenario, &factory, &metrics).await;
+    // One start every 100 ms per VU: 0, 100, ..., 900.
+    assert_eq!(factory.count(|c| &c.iterations), 20);
+    let starts = factory.shared.starts.lock().unwrap().clone();
+    assert!(starts.iter().all(|t| t % 100 == 0), "{starts:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn ramping_vus_follows_its_stages_second_by_second() {
+    let factory = Factory::new(ms(50));
+    let metrics = Arc::new(Metrics::new());
+    let stages = vec![
+        Stage {
+            duration: secs(5),
+            target: 10,
+        },
+        Stage {
+            duration: secs(3),
+            target: 10,
+        },
+        Stage {
+            duration: secs(0),
+            target: 20,
+        },
+        Stage {
+            duration: secs(2),
+            target: 20,
+        },
+        Stage {
+            duration: secs(4),
+            target: 2,
+        },
+    ];
+    let executor = Executor::RampingVus {
+        start_vus: 1,
+        stages: stages.clone(),
+    };
+    let mut scenario = scenario(executor);
+    scenario.graceful_stop = ms(100);
+    run(scenario, &factory, &metrics).await;
+    let timeline = metrics.timeline();
+    assert!(timeline.len() >= 14, "{} points", timeline.len());
+    for point in timeline.iter().filter(|p| p.t_s <= 14.0) {
+        let t = Duration::from_secs_f64(point.t_s);
+        // A step that lands on the sampling instant may be seen on either
+        // side of it.
+        let planned = [
+            ramping_vus_at(1, &stages, t),
+            ramping_vus_at(1, &stages, t.saturating_sub(ms(1))),
+        ];
+        assert!(
+            planned.iter().any(|p| point.vus.abs_diff(*p) <= 1),
+            "at {} s: {} active, {planned:?} planned",
+            point.t_s,
+            point.vus
+        );
+    }
+    // VUs above the target park between iterations: 20 made, never more.
+    assert_eq!(factory.count(|c| &c.created), 20);
+}
+
+#[tokio::test(start_paused = true)]
+async fn constant_arrival_rate_starts_its_iterations_on_schedule() {
+    let factory = Factory::new(ms(3));
+    let metrics = Arc::new(Metrics::new());
+    let executor = Executor::ConstantArrivalRate {
+        rate: 200,
+        time_unit: secs(1),
+        duration: secs(5),
+        pre_allocated_vus: 5,
+        max_vus: 20,
+    };
+    run(scenario(executor), &factory, &metrics).await;
+    assert_eq!(factory.count(|c| &c.iterations), 1_000);
+    let r = results(&metrics);
+    assert_eq!(
+        (r.totals.iterations.completed, r.totals.dropped_iterations),
+        (1_000, 0)
+    );
+    assert_eq!(r.schedule_lag.max, 0.0, "a fast system is served on time");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stall_shows_in_the_tail_and_the_lag_not_as_fewer_iterations() {
+    // 100 iterations/s for 10 s; the system answers in 5 ms but freezes for
+    // 2 s once, 4.5 s in.
+    let work = Work::Freeze {
+        normal: ms(5),
+        from: ms(4_500),
+        len: secs(2),
+    };
+    let factory = Factory::with(work, None, Vec::new());
+    let metrics = Arc::new(Metrics::new());
+    let executor = Executor::ConstantArrivalRate {
+        rate: 100,
+        time_unit: secs(1),
+        duration: secs(10),
+        pre_allocated_vus: 10,
+        max_vus: 100,
+    };
+    run(scenario(executor), &factory, &metrics).await;
+    let r = results(&metrics);
+    assert_eq!(
+        r.totals.iterations.total + r.totals.dropped_iterations,
+        1_000
+    );
+    assert_eq!(r.totals.dropped_iterations, 0);
+    assert!(
+        r.iteration_duration.p99 >= 1_000.0,
+        "p99 {} ms",
+        r.iteration_duration.p99
+    );
+    assert!(
+        r.schedule_lag.max >= 900.0,
+        "lag max {} ms",
+        r.schedule_lag.max
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn arrivals_beyond_the_pool_and_its_queue_are_dropped() {
+    let factory = Factory::new(secs(10));
+    let metrics = Arc::new(Metrics::new());
+    let executor = Executor::ConstantArrivalRate {
+        rate: 10,
+        time_unit: secs(1),
+        duration: secs(2),
+        pre_allocated_vus: 2,
+        max_vus: 4,
+    };
+    let mut scenario = scenario(executor);
+    scenario.graceful_stop = secs(60);
+    run(scenario, &factory, &metrics).await;
+    let r = results(&metrics);
+    // 20 due: 4 run at once, 4 queue (and are dropped when the schedule
+    // ends, still queued), 12 find the queue full.
+    assert_eq!(r.totals.iterations.completed, 4);
+    assert_eq!(r.totals.dropped_iterations, 16);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ramping_arrival_rate_integrates_its_stages() {
+    let factory = Factory::new(ms(1));
+    let metrics = Arc::new(Metrics::new());
+    let executor = Executor::RampingArrivalRate {
+        start_rate: 0,
+        time_unit: secs(1),
+        stages: vec![
+            Stage {
+                duration: secs(4),
+                target: 100,
+            },
+            Stage {
+                duration: secs(2),
+                target: 100,
+            },
+        ],
+        pre_allocated_vus: 5,
+        max_vus: 10,
+    };
+    run(scenario(executor), &factory, &metrics).await;
+    assert_eq!(factory.count(|c| &c.iterations), 200 + 200);
+}
+
+#[tokio::test(start_paused = true)]
+async fn iterations_past_the_grace_period_are_interrupted() {
+    let factory = Factory::new(secs(10));
+    let metrics = Arc::new(Metrics::new());
+    let mut scenario = scenario(Executor::ConstantVus {
+        vus: 3,
+        duration: secs(1),
+    });
+    scenario.graceful_stop = secs(2);
+    let stats = run(scenario, &factory, &metrics).await;
     assert!(stats.interrupted);
-    assert_eq!(stats.elapsed, Duration::from_secs(3));
+    assert_eq!(stats.elapsed, secs(3));
     let totals = results(&metrics).totals.iterations;
     assert_eq!(
         (totals.completed, totals.failed, totals.interrupted),
         (0, 0, 3)
     );
     // Interrupted VUs cannot be re-entered, so on_stop is skipped.
-    assert_eq!(factory.counters.stopped.load(Ordering::Relaxed), 0);
+    assert_eq!(factory.count(|c| &c.stopped), 0);
 }
 
 #[tokio::test(start_paused = true)]
 async fn iterations_that_finish_within_grace_complete() {
-    let factory = Factory::new(Duration::from_millis(1500));
+    let factory = Factory::new(ms(1_500));
     let metrics = Arc::new(Metrics::new());
-    let mut scenario = Scenario::new(Executor::ConstantVus {
+    let mut scenario = scenario(Executor::ConstantVus {
         vus: 2,
-        duration: Duration::from_secs(1),
+        duration: secs(1),
     });
-    scenario.graceful_stop = Duration::from_secs(5);
-    let stats = Run::new(scenario, metrics.clone())
-        .execute(factory.clone())
-        .await
-        .unwrap();
+    scenario.graceful_stop = secs(5);
+    let stats = run(scenario, &factory, &metrics).await;
     assert!(!stats.interrupted);
-    assert_eq!(stats.elapsed, Duration::from_millis(1500));
+    assert_eq!(stats.elapsed, ms(1_500));
     assert_eq!(results(&metrics).totals.iterations.completed, 2);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_graceful_stop_from_outside_ends_the_run_early() {
-    let factory = Factory::new(Duration::from_millis(100));
-    let metrics = Arc::new(Metrics::new());
-    let run = Run::new(
-        Scenario::new(Executor::ConstantVus {
+    let factory = Factory::new(ms(100));
+    let entry = ScenarioEntry {
+        scenario: scenario(Executor::ConstantVus {
             vus: 2,
-            duration: Duration::from_secs(60),
+            duration: secs(60),
         }),
-        metrics,
-    );
+        factory: factory.clone(),
+        metrics: Arc::new(Metrics::new()),
+    };
+    let run = Run::new(vec![entry]);
     let control = run.control();
     tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1050)).await;
+        tokio::time::sleep(ms(1_050)).await;
         control.stop();
     });
-    let stats = run.execute(factory.clone()).await.unwrap();
-    assert_eq!(stats.elapsed, Duration::from_millis(1100));
-    assert_eq!(factory.counters.iterations.load(Ordering::Relaxed), 22);
+    let stats = run.execute().await.unwrap();
+    assert_eq!(stats.elapsed, ms(1_100));
+    assert_eq!(factory.count(|c| &c.iterations), 22);
+}
+
+#[tokio::test(start_paused = true)]
+async fn scenarios_run_in_sequence_and_in_parallel() {
+    let factory = Factory::new(ms(100));
+    let entry = |name: &str, vus: u32, iterations: u64, after: Option<&str>| {
+        let mut s = scenario(Executor::PerVuIterations {
+            vus,
+            iterations,
+            max_duration: secs(60),
+        });
+        s.name = name.into();
+        s.start = Start {
+            after: after.map(Into::into),
+            delay: Duration::ZERO,
+        };
+        ScenarioEntry {
+            scenario: s,
+            factory: factory.clone(),
+            metrics: Arc::new(Metrics::new()),
+        }
+    };
+    // warmup (1 s), then phase1 (1 s), then phase2 (1 s); `side` runs
+    // beside them from the start (0.5 s).
+    let entries = vec![
+        entry("warmup", 2, 10, None),
+        entry("phase1", 10, 10, Some("warmup")),
+        entry("phase2", 50, 10, Some("phase1")),
+        entry("side", 1, 5, None),
+    ];
+    let metrics: Vec<_> = entries.iter().map(|e| e.metrics.clone()).collect();
+    let stats = Run::new(entries).execute().await.unwrap();
+    assert_eq!(stats.elapsed, secs(3));
+    let counts: Vec<u64> = metrics
+        .iter()
+        .map(|m| results(m).totals.iterations.completed)
+        .collect();
+    assert_eq!(counts, [20, 100, 500, 5]);
+    assert!(stats.scenarios.iter().all(|s| s.ran));
+    assert_eq!(stats.scenarios[3].elapsed, ms(500));
 }
 
 #[tokio::test(start_paused = true)]
 async fn failures_are_counted_and_fatal_ones_replace_the_vu() {
     for fatal in [false, true] {
-        let factory = Arc::new(Factory {
-            work: Duration::from_millis(1),
-            fail_every: Some((5, fatal)),
-            counters: Arc::default(),
-            tasks: Vec::new(),
-        });
+        let factory = Factory::with(Work::Sleep(ms(1)), Some((5, fatal)), Vec::new());
         let metrics = Arc::new(Metrics::new());
         let executor = Executor::PerVuIterations {
             vus: 2,
             iterations: 10,
-            max_duration: Duration::from_secs(60),
+            max_duration: secs(60),
         };
-        Run::new(Scenario::new(executor), metrics.clone())
-            .execute(factory.clone())
-            .await
-            .unwrap();
+        run(scenario(executor), &factory, &metrics).await;
         let totals = results(&metrics).totals.iterations;
         // Iterations 0 and 5 fail on each VU.
         assert_eq!((totals.completed, totals.failed), (16, 4), "fatal={fatal}");
-        let created = factory.counters.created.load(Ordering::Relaxed);
-        assert_eq!(created, if fatal { 2 + 4 } else { 2 }, "fatal={fatal}");
+        assert_eq!(
+            factory.count(|c| &c.created),
+            if fatal { 2 + 4 } else { 2 },
+            "fatal={fatal}"
+        );
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn task_weights_that_name_no_task_are_refused() {
-    let factory = Arc::new(Factory {
-        work: Duration::ZERO,
-        fail_every: None,
-        counters: Arc::default(),
-        tasks: vec![TaskInfo {
+    let factory = Factory::with(
+        Work::Sleep(Duration::ZERO),
+        None,
+        vec![TaskInfo {
             name: "ask".into(),
             weight: 1,
         }],
-    });
-    let mut scenario = Scenario::new(Executor::ConstantVus {
+    );
+    let mut scenario = scenario(Executor::ConstantVus {
         vus: 1,
-        duration: Duration::from_secs(1),
+        duration: secs(1),
     });
     scenario.task_weights.insert("asq".into(), 3);
-    let err = Run::new(scenario, Arc::new(Metrics::new()))
-        .execute(factory.clone())
-        .await
-        .unwrap_err();
+    let entry = ScenarioEntry {
+        scenario,
+        factory: factory.clone(),
+        metrics: Arc::new(Metrics::new()),
+    };
+    let err = Run::new(vec![entry]).execute().await.unwrap_err();
     assert!(err.contains("`asq`"), "{err}");
-    assert_eq!(factory.counters.created.load(Ordering::Relaxed), 0);
+    assert_eq!(factory.count(|c| &c.created), 0);
 }

@@ -8,7 +8,9 @@
 //! instantiates it per VU from that `InstancePre` and implements the engine's
 //! [`throng_engine::VuFactory`] trait: each VU is a wasmtime store with its
 //! own HTTP session, context and limits, driven on its own async fiber, so a
-//! VU waiting on the network or asleep holds no thread.
+//! VU waiting on the network or asleep holds no thread. The plan's data sets
+//! ([`throng_data::Feeders`], given with [`VuFactory::with_data`]) are shared
+//! by every VU; each has its own cursor over them.
 //!
 //! Only this crate knows wasmtime. The guest sees the `throng:vu` contract
 //! (`wit/`) and, for toolchains that need it, a WASI with no files, no
@@ -17,7 +19,8 @@
 //! ```ignore
 //! let host = Host::new(HostOptions::default())?;
 //! let journey = host.load(Path::new("journey.wasm"))?;
-//! let factory = VuFactory::new(&host, journey, http_client, metrics, params);
+//! let factory = VuFactory::new(&host, journey, http_client, metrics, params)
+//!     .with_data(feeders);
 //! Run::new(scenario, metrics).execute(Arc::new(factory)).await?;
 //! ```
 

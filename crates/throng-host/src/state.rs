@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rand::SeedableRng;
 use rand::rngs::SmallRng;
+use rand::{RngCore, SeedableRng};
+use throng_data::{Feeders, VuCursor};
 use throng_metrics::Metrics;
 use tokio::time::Instant;
 use wasmtime::component::ResourceTable;
@@ -24,6 +25,10 @@ pub struct VuState {
     pub(crate) run_start: Instant,
     pub(crate) http: Option<throng_http::Session>,
     pub(crate) metrics: Option<Arc<Metrics>>,
+    /// The run's data sets, shared by every VU.
+    pub(crate) feeders: Feeders,
+    /// This VU's own position in them.
+    pub(crate) data_cursor: VuCursor,
     pub(crate) log: LogGate,
     pub(crate) limits: StoreLimits,
     wasi: WasiCtx,
@@ -39,19 +44,26 @@ pub(crate) struct VuSetup {
     pub run_start: Instant,
     pub http: throng_http::Session,
     pub metrics: Arc<Metrics>,
+    pub feeders: Feeders,
 }
 
 impl VuState {
     pub(crate) fn new(host: &Host, setup: VuSetup) -> Self {
+        let mut rng = SmallRng::seed_from_u64(setup.seed);
+        // The data cursor draws from a generator of its own, so a journey's
+        // `random()` calls do not change which rows it is fed.
+        let data_cursor = VuCursor::new(setup.vu_id, rng.next_u64());
         VuState {
             vu_id: setup.vu_id,
             iteration: 0,
             scenario: setup.scenario,
             params: setup.params,
-            rng: SmallRng::seed_from_u64(setup.seed),
+            rng,
             run_start: setup.run_start,
             http: Some(setup.http),
             metrics: Some(setup.metrics),
+            feeders: setup.feeders,
+            data_cursor,
             log: LogGate::new(host.options.log.clone(), setup.vu_id),
             limits: limits(host),
             wasi: locked_down_wasi(),
@@ -59,7 +71,8 @@ impl VuState {
         }
     }
 
-    /// State for the probe instance that lists tasks: no HTTP, no metrics.
+    /// State for the probe instance that lists tasks: no HTTP, no metrics,
+    /// no data sets.
     pub(crate) fn probe(host: &Host) -> Self {
         VuState {
             vu_id: 0,
@@ -70,6 +83,8 @@ impl VuState {
             run_start: Instant::now(),
             http: None,
             metrics: None,
+            feeders: Feeders::default(),
+            data_cursor: VuCursor::new(0, 0),
             log: LogGate::new(None, 0),
             limits: limits(host),
             wasi: locked_down_wasi(),

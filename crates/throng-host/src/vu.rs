@@ -21,6 +21,7 @@ pub struct VuFactory {
     http: throng_http::Client,
     metrics: Arc<Metrics>,
     params: Arc<BTreeMap<String, String>>,
+    feeders: throng_data::Feeders,
     run_start: Instant,
     seed: u64,
 }
@@ -40,9 +41,19 @@ impl VuFactory {
             http,
             metrics,
             params: Arc::new(params),
+            feeders: throng_data::Feeders::default(),
             run_start: Instant::now(),
             seed: rand::random(),
         }
+    }
+
+    /// Give every VU the run's data sets (`throng:vu/data`). Without this a
+    /// journey has none: `next` answers `unknown-set`. The feeders' shared
+    /// cursors live as long as the factory, so a `sequential-unique` set
+    /// stays exhausted for VUs created to replace trapped ones.
+    pub fn with_data(mut self, feeders: throng_data::Feeders) -> Self {
+        self.feeders = feeders;
+        self
     }
 }
 
@@ -71,6 +82,7 @@ impl throng_engine::VuFactory for VuFactory {
                 run_start: self.run_start,
                 http: self.http.session(),
                 metrics: self.metrics.clone(),
+                feeders: self.feeders.clone(),
             },
         );
         let mut store = Store::new(&self.host.engine, state);

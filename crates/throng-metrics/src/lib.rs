@@ -68,11 +68,12 @@ pub use histogram::{
     DecodeError, MAX_MICROS, SIGNIFICANT_DIGITS, decode as decode_histogram,
     encode as encode_histogram,
 };
-pub use recorder::{MAX_LISTED_ERRORS, Metrics};
+pub use recorder::{LiveTotals, MAX_LISTED_ERRORS, Metrics};
 pub use results::{
     CheckStats, ChecksSummary, DurationStats, EndpointStats, ErrorCount, ErrorSource,
     ErrorsSummary, HTTP_REQ_DURATION, ITERATION_DURATION, IterationCounts, PHASE_METRICS,
-    PhaseStats, ResultsError, RunMeta, RunResults, SCHEMA, Totals, endpoint_histogram_key,
+    PhaseStats, ResultsError, RunMeta, RunResults, SCHEDULE_LAG, SCHEMA, TimelinePoint, Totals,
+    endpoint_histogram_key,
 };
 pub use sample::{ErrorClass, IterationOutcome, Phases, RequestSample};
 pub use threshold::{Threshold, ThresholdError, ThresholdOutcome, evaluate};

@@ -16,7 +16,8 @@ use crate::histogram::{self, encode, new_histogram};
 use crate::results::{
     CheckStats, ChecksSummary, DurationStats, EndpointStats, ErrorCount, ErrorSource,
     ErrorsSummary, HTTP_REQ_DURATION, ITERATION_DURATION, IterationCounts, PHASE_METRICS,
-    PhaseStats, RunMeta, RunResults, SCHEMA, Totals, endpoint_histogram_key, per_second, ratio,
+    PhaseStats, RunMeta, RunResults, SCHEDULE_LAG, SCHEMA, TimelinePoint, Totals,
+    endpoint_histogram_key, per_second, ratio,
 };
 use crate::sample::{ErrorClass, IterationOutcome, Phases, RequestSample};
 
@@ -58,6 +59,8 @@ thread_local! {
 /// time a thread sees a request or check name.
 pub struct Metrics {
     shards: Box<[Mutex<Option<Shard>>]>,
+    /// One point per second, appended by [`Metrics::sample_timeline`].
+    timeline: Mutex<Vec<TimelinePoint>>,
     /// Orders distinct error messages by when they were first seen, across
     /// shards.
     error_sequence: AtomicU64,
@@ -86,6 +89,7 @@ impl Metrics {
         let shards = (threads * 2).next_power_of_two().clamp(4, 64);
         Metrics {
             shards: (0..shards).map(|_| Mutex::new(None)).collect(),
+            timeline: Mutex::new(Vec::new()),
             error_sequence: AtomicU64::new(0),
         }
     }
@@ -172,14 +176,88 @@ impl Metrics {
     /// (each shard is read at a slightly different instant) and at the end.
     /// `thresholds` is left empty for the caller to fill.
     pub fn results(&self, meta: RunMeta) -> RunResults {
+        Self::merged_results(&[self], meta)
+    }
+
+    /// Results of several recorders added up (the scenarios of one plan):
+    /// histograms merge exactly, counters add, timelines add point by point.
+    pub fn merged_results(all: &[&Metrics], meta: RunMeta) -> RunResults {
         let mut total = Shard::new();
+        for metrics in all {
+            metrics.fold_into(&mut total);
+        }
+        let mut results = total.into_results(meta);
+        let timelines: Vec<Vec<TimelinePoint>> = all.iter().map(|m| m.timeline()).collect();
+        results.timeline = add_timelines(&timelines);
+        results
+    }
+
+    /// Counts an open-model iteration that was due while no VU was free.
+    pub fn record_dropped_iteration(&self) {
+        self.with_shard(|shard| shard.dropped_iterations += 1);
+    }
+
+    /// Records how late an open-model iteration started against its
+    /// schedule.
+    pub fn record_schedule_lag(&self, lag: Duration) {
+        self.with_shard(|shard| histogram::record(&mut shard.schedule_lag, lag));
+    }
+
+    /// Cumulative counts and the p95 of request durations so far, for live
+    /// progress. Merges the shards' counters and one histogram each.
+    pub fn live(&self) -> LiveTotals {
+        let mut live = LiveTotals::default();
+        let mut durations = new_histogram();
+        for shard in self.shards.iter() {
+            let guard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(shard) = guard.as_ref() {
+                live.requests += shard.requests.count;
+                live.failed += shard.requests.failed;
+                live.iterations += shard.iterations.completed
+                    + shard.iterations.failed
+                    + shard.iterations.interrupted;
+                live.dropped_iterations += shard.dropped_iterations;
+                histogram::merge(&mut durations, &shard.requests.duration);
+            }
+        }
+        live.p95_ms =
+            (!durations.is_empty()).then(|| durations.value_at_quantile(0.95) as f64 / 1_000.0);
+        live
+    }
+
+    /// Appends one timeline point: `t` since the plan started and the VUs
+    /// active now; the counts come from the recorder itself.
+    pub fn sample_timeline(&self, t: Duration, vus: u32) {
+        let live = self.live();
+        let point = TimelinePoint {
+            t_s: t.as_secs_f64(),
+            vus,
+            requests: live.requests,
+            failed: live.failed,
+            iterations: live.iterations,
+            dropped_iterations: live.dropped_iterations,
+        };
+        self.timeline
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(point);
+    }
+
+    /// The timeline so far.
+    pub fn timeline(&self) -> Vec<TimelinePoint> {
+        self.timeline
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn fold_into(&self, total: &mut Shard) {
         for shard in self.shards.iter() {
             let guard = shard.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(shard) = guard.as_ref() {
                 total.merge(shard);
             }
         }
-        total.into_results(meta)
     }
 
     fn with_shard<R>(&self, record: impl FnOnce(&mut Shard) -> R) -> R {
@@ -194,6 +272,41 @@ impl Metrics {
 }
 
 /// The entry for `key`, created empty the first time; allocates only then.
+/// Cumulative counts of a recorder at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LiveTotals {
+    /// Requests so far.
+    pub requests: u64,
+    /// Failed requests so far.
+    pub failed: u64,
+    /// Iterations finished so far (any outcome).
+    pub iterations: u64,
+    /// Iterations dropped so far.
+    pub dropped_iterations: u64,
+    /// p95 of request durations so far, in milliseconds.
+    pub p95_ms: Option<f64>,
+}
+
+/// Adds timelines sampled at the same instants (every recorder of a plan is
+/// sampled by one ticker), point by point.
+fn add_timelines(timelines: &[Vec<TimelinePoint>]) -> Vec<TimelinePoint> {
+    let len = timelines.iter().map(Vec::len).max().unwrap_or(0);
+    (0..len)
+        .map(|i| {
+            let mut sum = TimelinePoint::default();
+            for point in timelines.iter().filter_map(|t| t.get(i)) {
+                sum.t_s = point.t_s;
+                sum.vus += point.vus;
+                sum.requests += point.requests;
+                sum.failed += point.failed;
+                sum.iterations += point.iterations;
+                sum.dropped_iterations += point.dropped_iterations;
+            }
+            sum
+        })
+        .collect()
+}
+
 fn slot<'m, V: Default>(map: &'m mut HashMap<String, V>, key: &str) -> &'m mut V {
     if !map.contains_key(key) {
         map.insert(key.to_owned(), V::default());
@@ -211,6 +324,8 @@ struct Shard {
     checks: HashMap<String, CheckCount>,
     errors: ErrorLog,
     vu_start_failures: u64,
+    dropped_iterations: u64,
+    schedule_lag: Histogram<u64>,
 }
 
 impl Shard {
@@ -224,6 +339,8 @@ impl Shard {
             checks: HashMap::new(),
             errors: ErrorLog::default(),
             vu_start_failures: 0,
+            dropped_iterations: 0,
+            schedule_lag: new_histogram(),
         }
     }
 
@@ -252,6 +369,8 @@ impl Shard {
         }
         self.errors.merge(&other.errors);
         self.vu_start_failures += other.vu_start_failures;
+        self.dropped_iterations += other.dropped_iterations;
+        histogram::merge(&mut self.schedule_lag, &other.schedule_lag);
     }
 
     fn into_results(self, meta: RunMeta) -> RunResults {
@@ -273,6 +392,7 @@ impl Shard {
             iterations_per_s: per_second(iterations.total, wall),
             errors_by_class: requests.errors_by_class(),
             vu_start_failures: self.vu_start_failures,
+            dropped_iterations: self.dropped_iterations,
         };
 
         let mut histograms = BTreeMap::new();
@@ -281,6 +401,9 @@ impl Shard {
             ITERATION_DURATION.to_owned(),
             encode(&self.iteration_duration),
         );
+        if !self.schedule_lag.is_empty() {
+            histograms.insert(SCHEDULE_LAG.to_owned(), encode(&self.schedule_lag));
+        }
         for (key, histogram) in PHASE_METRICS.iter().zip(&self.phases) {
             histograms.insert((*key).to_owned(), encode(histogram));
         }
@@ -344,6 +467,9 @@ impl Shard {
             errors: self.errors.summary(),
             thresholds: Vec::new(),
             histograms,
+            schedule_lag: DurationStats::from_histogram(&self.schedule_lag),
+            timeline: Vec::new(),
+            scenarios: Vec::new(),
         }
     }
 }

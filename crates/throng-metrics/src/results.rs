@@ -25,6 +25,8 @@ pub const SCHEMA: &str = "throng.results/v1";
 
 /// Histogram key of all requests' durations.
 pub const HTTP_REQ_DURATION: &str = "http_req_duration";
+/// Histogram key of open-model iterations' lateness against their schedule.
+pub const SCHEDULE_LAG: &str = "schedule_lag";
 /// Histogram key of the durations of finished (not interrupted) iterations.
 pub const ITERATION_DURATION: &str = "iteration_duration";
 
@@ -95,6 +97,34 @@ pub struct RunResults {
     /// `iteration_duration`, `http_req_waiting`, ...), in microseconds; runs
     /// are merged by adding these.
     pub histograms: BTreeMap<String, String>,
+    /// How late open-model iterations started against their schedule
+    /// (`schedule_lag`); empty for closed-model scenarios.
+    #[serde(default)]
+    pub schedule_lag: DurationStats,
+    /// One point per second of the run: active VUs and cumulative counts.
+    #[serde(default)]
+    pub timeline: Vec<TimelinePoint>,
+    /// The same results for each scenario of a multi-scenario plan, in plan
+    /// order; empty when the plan has one scenario.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<RunResults>,
+}
+
+/// The state of a run at one whole second.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimelinePoint {
+    /// Seconds since the plan started.
+    pub t_s: f64,
+    /// VUs active at that moment.
+    pub vus: u32,
+    /// Requests so far.
+    pub requests: u64,
+    /// Failed requests so far.
+    pub failed: u64,
+    /// Iterations finished so far.
+    pub iterations: u64,
+    /// Iterations dropped so far (open model, no VU free).
+    pub dropped_iterations: u64,
 }
 
 impl PhaseStats {
@@ -205,6 +235,10 @@ pub struct Totals {
     pub errors_by_class: BTreeMap<ErrorClass, u64>,
     /// VUs whose `on-start` failed (they ran no iteration).
     pub vu_start_failures: u64,
+    /// Open-model iterations that were due but found no free VU (k6's
+    /// `dropped_iterations`).
+    #[serde(default)]
+    pub dropped_iterations: u64,
 }
 
 /// Iterations by how they ended.

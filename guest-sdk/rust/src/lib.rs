@@ -22,6 +22,13 @@
 //!     fn iteration(&mut self, _task: &str) -> Result<()> {
 //!         let r = http::get(format!("{}/health", param("base_url")?)).name("health").send()?;
 //!         check("health is 200", r.status == 200);
+//!         // A row of the plan's `patients` data set, picked by its strategy.
+//!         let patient = data::next("patients")?;
+//!         let id = patient.get_or_err("id")?;
+//!         http::get(format!("{}/patients/{id}", param("base_url")?))
+//!             .name("patient")
+//!             .bearer(&self.token)
+//!             .send()?;
 //!         sleep_between(1.0, 5.0);
 //!         Ok(())
 //!     }
@@ -29,12 +36,19 @@
 //! throng_sdk::journey!(Clinician);
 //! ```
 //!
+//! Besides [`http`], a journey has [`check`], [`param`], think time
+//! ([`sleep_between`]), [`log`], and [`data`]: rows from the plan's data
+//! sets (CSV or JSON files the host loads once and shares between VUs),
+//! handed out `sequential-unique`, `random` or `round-robin` as the plan
+//! says.
+//!
 //! The SDK is a thin layer over bindings that `wit-bindgen` generates from the
 //! repository's `wit/` folder; it owns no sockets, clocks or files. Every
 //! capability comes from the host through the `throng:vu` contract.
 
 extern crate self as throng_sdk;
 
+pub mod data;
 pub mod http;
 
 mod error;
@@ -213,6 +227,7 @@ pub mod log {
 
 /// Everything a journey usually needs, in one import.
 pub mod prelude {
+    pub use crate::data;
     pub use crate::http;
     pub use crate::log;
     pub use crate::{

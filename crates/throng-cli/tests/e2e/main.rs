@@ -10,6 +10,7 @@ mod connections;
 mod downloads;
 mod journeys;
 mod latency;
+mod load_models;
 mod modes;
 mod thresholds;
 
@@ -25,6 +26,7 @@ mod every_guest_has_a_test {
     const JOURNEY_CLINICIAN: &str =
         "journeys::the_clinician_logs_in_once_per_vu_then_runs_weighted_tasks";
     const THRONG_QUICK_GET: &str = "journeys::bundled_components_match_their_sources";
+    const GUEST_FEEDER: &str = "load_models::sequential_unique_rows_are_each_used_exactly_once";
 
     macro_rules! tested {
         ($name:ident) => {

@@ -2,6 +2,7 @@
 
 mod clock;
 mod context;
+mod data;
 mod http;
 pub(crate) mod log;
 mod metrics;

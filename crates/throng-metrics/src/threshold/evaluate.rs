@@ -19,7 +19,13 @@ pub fn evaluate(thresholds: &[Threshold], results: &RunResults) -> Vec<Threshold
 
 pub(super) fn evaluate_one(threshold: &Threshold, results: &RunResults) -> ThresholdOutcome {
     let unit = ValueUnit::of(threshold.source.metric.kind, threshold.aggregation);
-    let observation = observe(threshold, results);
+    let observation = match &threshold.source.scenario {
+        None => observe(threshold, results),
+        Some(name) => match scenario_results(results, name) {
+            Some(scenario) => observe(threshold, scenario),
+            None => Err(format!("the run has no scenario named `{name}`")),
+        },
+    };
     let (observed, passed, note) = match observation {
         Ok(Observation { value, note }) => {
             let passed = threshold.operator.holds(value, threshold.limit);
@@ -35,6 +41,15 @@ pub(super) fn evaluate_one(threshold: &Threshold, results: &RunResults) -> Thres
         passed,
         note,
     }
+}
+
+/// One scenario's results: a nested entry of a multi-scenario run, or the
+/// run itself when it is that one scenario.
+fn scenario_results<'r>(results: &'r RunResults, name: &str) -> Option<&'r RunResults> {
+    if results.scenarios.is_empty() {
+        return (results.meta.scenario == name).then_some(results);
+    }
+    results.scenarios.iter().find(|s| s.meta.scenario == name)
 }
 
 /// A value in the threshold's base unit, with an optional remark.

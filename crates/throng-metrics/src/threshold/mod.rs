@@ -105,6 +105,8 @@ pub struct ThresholdOutcome {
 pub(crate) struct Source {
     pub(crate) metric: &'static MetricSpec,
     pub(crate) filter: Option<String>,
+    /// `{scenario:NAME}`: judge that scenario's results only.
+    pub(crate) scenario: Option<String>,
 }
 
 /// A metric thresholds can name.

@@ -107,8 +107,8 @@ fn suggest(suggestion: Option<&str>) -> String {
 
 fn allowed_tag(allowed: Option<&str>) -> String {
     match allowed {
-        Some(tag) => format!("it takes `{{{tag}:...}}`"),
-        None => "it takes no tag filter".to_owned(),
+        Some(tag) => format!("it takes `{{{tag}:...}}` (and `{{scenario:...}}`)"),
+        None => "it takes only `{scenario:...}`".to_owned(),
     }
 }
 
@@ -142,8 +142,9 @@ pub(super) fn parse(metric: &str, expression: &str) -> Result<Threshold, Thresho
 
 fn parse_metric(text: &str) -> Result<Source, ThresholdErrorKind> {
     let text = text.trim();
-    let (name, filter) = match text.split_once('{') {
-        None => (text, None),
+    let mut pairs = Vec::new();
+    let name = match text.split_once('{') {
+        None => text,
         Some((name, rest)) => {
             // A name may itself hold braces (`GET /patients/{id}`), so the
             // filter runs to the last `}`, which must end the text.
@@ -151,29 +152,44 @@ fn parse_metric(text: &str) -> Result<Source, ThresholdErrorKind> {
                 filter: format!("{{{rest}"),
             };
             let inner = rest.strip_suffix('}').ok_or_else(bad)?;
-            let (key, value) = inner.split_once(':').ok_or_else(bad)?;
-            let (key, value) = (key.trim(), value.trim());
-            if key.is_empty() || value.is_empty() {
+            // `scenario:` may come first, then the metric's own tag, whose
+            // value may hold commas of its own.
+            let mut inner = inner.trim();
+            if let Some(after) = inner.strip_prefix("scenario:") {
+                let (scenario, rest) = after.split_once(',').unwrap_or((after, ""));
+                pairs.push(("scenario", scenario.trim()));
+                inner = rest.trim();
+            }
+            if !inner.is_empty() {
+                let (key, value) = inner.split_once(':').ok_or_else(bad)?;
+                pairs.push((key.trim(), value.trim()));
+            }
+            if pairs.iter().any(|(k, v)| k.is_empty() || v.is_empty()) {
                 return Err(bad());
             }
-            (name.trim(), Some((key, value)))
+            name.trim()
         }
     };
     let spec = find_metric(name)?;
-    let filter = match filter {
-        None => None,
-        Some((key, value)) if spec.tag == Some(key) => Some(value.to_owned()),
-        Some((key, _)) => {
+    let mut filter = None;
+    let mut scenario = None;
+    for (key, value) in pairs {
+        if key == "scenario" {
+            scenario = Some(value.to_owned());
+        } else if spec.tag == Some(key) {
+            filter = Some(value.to_owned());
+        } else {
             return Err(ThresholdErrorKind::UnsupportedTag {
                 metric: spec.name,
                 tag: key.to_owned(),
                 allowed: spec.tag,
             });
         }
-    };
+    }
     Ok(Source {
         metric: spec,
         filter,
+        scenario,
     })
 }
 

@@ -298,17 +298,17 @@ fn bad_expressions() {
         (
             "http_req_duration{status:200}",
             "p(95) < 1s",
-            "`http_req_duration` cannot be filtered by `status`; it takes `{name:...}`",
+            "`http_req_duration` cannot be filtered by `status`; it takes `{name:...}` (and `{scenario:...}`)",
         ),
         (
             "checks{name:x}",
             "rate > 0.9",
-            "`checks` cannot be filtered by `name`; it takes `{check:...}`",
+            "`checks` cannot be filtered by `name`; it takes `{check:...}` (and `{scenario:...}`)",
         ),
         (
             "iterations{name:x}",
             "count > 1",
-            "`iterations` cannot be filtered by `name`; it takes no tag filter",
+            "`iterations` cannot be filtered by `name`; it takes only `{scenario:...}`",
         ),
         (
             "http_req_duration{name}",

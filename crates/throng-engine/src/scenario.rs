@@ -1,0 +1,154 @@
+//! What every loop of one scenario shares, and the VU steps they compose:
+//! make a VU ready, run one iteration, pause.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use rand::Rng;
+use rand::rngs::SmallRng;
+use throng_metrics::{IterationOutcome, Metrics};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::live::ScenarioLive;
+use crate::plan::ThinkTime;
+use crate::tasks::TaskPicker;
+use crate::vu::{VirtualUser, VuFactory, VuInfo};
+
+/// The shared state of one running scenario.
+pub(crate) struct ScenarioCtx<F> {
+    pub name: Arc<str>,
+    pub factory: Arc<F>,
+    pub metrics: Arc<Metrics>,
+    pub picker: TaskPicker,
+    pub think: Option<ThinkTime>,
+    /// The scenario ended (deadline, budget or a stop): start no iteration.
+    pub stop: CancellationToken,
+    /// The grace period is over: interrupt what runs.
+    pub abort: CancellationToken,
+    pub live: Arc<ScenarioLive>,
+    /// First VU id of this scenario (ids are unique across the plan).
+    pub first_vu_id: u32,
+    pub seed: u64,
+    pub vus_started: AtomicU32,
+    pub vus_failed: AtomicU32,
+}
+
+/// How one iteration ended, for the loop.
+pub(crate) enum Ran {
+    /// Finished (completed or failed); the VU goes on.
+    Done,
+    /// The VU's instance trapped: replace it.
+    Poisoned,
+    /// Interrupted at the end of the grace period: the VU ends.
+    Interrupted,
+}
+
+impl<F: VuFactory> ScenarioCtx<F> {
+    /// Create a VU and run its `on_start`; counts and reports a failure.
+    pub async fn ready_vu(&self, index: u32) -> Option<F::Vu> {
+        let info = VuInfo {
+            id: self.first_vu_id + index,
+            scenario: self.name.clone(),
+        };
+        let started = tokio::select! {
+            biased;
+            _ = self.abort.cancelled() => return None,
+            vu = async {
+                let mut vu = self.factory.create(info).await?;
+                vu.on_start().await.map(|()| vu)
+            } => vu,
+        };
+        match started {
+            Ok(vu) => {
+                self.vus_started.fetch_add(1, Ordering::Relaxed);
+                Some(vu)
+            }
+            Err(e) => {
+                self.vus_failed.fetch_add(1, Ordering::Relaxed);
+                self.metrics.record_vu_start_failure(&e.message);
+                None
+            }
+        }
+    }
+
+    /// Run one iteration and record it. Its duration counts from `origin`:
+    /// when it began (closed model) or when it was due (open model, so a
+    /// stalled system shows up in the tail instead of vanishing).
+    pub async fn iterate(
+        &self,
+        vu: &mut F::Vu,
+        rng: &mut SmallRng,
+        number: u64,
+        origin: Instant,
+    ) -> Ran {
+        let task = self.picker.pick(rng);
+        let result = tokio::select! {
+            biased;
+            _ = self.abort.cancelled() => None,
+            r = vu.iteration(task, number) => Some(r),
+        };
+        let took = origin.elapsed();
+        match result {
+            None => {
+                self.metrics
+                    .record_iteration(took, IterationOutcome::Interrupted, None);
+                Ran::Interrupted
+            }
+            Some(Ok(())) => {
+                self.metrics
+                    .record_iteration(took, IterationOutcome::Completed, None);
+                Ran::Done
+            }
+            Some(Err(e)) => {
+                self.metrics
+                    .record_iteration(took, IterationOutcome::Failed, Some(&e.message));
+                if e.fatal { Ran::Poisoned } else { Ran::Done }
+            }
+        }
+    }
+
+    /// The pause after an iteration that began at `began`; ends early when
+    /// the scenario stops.
+    pub async fn pause(&self, rng: &mut SmallRng, began: Instant) {
+        let until = match self.think {
+            None => return,
+            Some(ThinkTime::Constant(d)) => Instant::now() + d,
+            Some(ThinkTime::Uniform(lo, hi)) if lo == hi => Instant::now() + lo,
+            Some(ThinkTime::Uniform(lo, hi)) => Instant::now() + rng.random_range(lo..=hi),
+            Some(ThinkTime::Pacing(every)) => began + every,
+        };
+        tokio::select! {
+            _ = tokio::time::sleep_until(until) => {}
+            _ = self.stop.cancelled() => {}
+        }
+    }
+
+    /// Run `on_stop` unless the grace period is over.
+    pub async fn finish(&self, mut vu: F::Vu) {
+        tokio::select! {
+            biased;
+            _ = self.abort.cancelled() => {}
+            _ = vu.on_stop() => {}
+        }
+    }
+
+    /// Stop at `deadline` (or earlier on request), then interrupt after
+    /// `grace`.
+    pub async fn supervise(&self, deadline: Instant, grace: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => self.stop.cancel(),
+            _ = self.stop.cancelled() => {}
+        }
+        self.live.set_state(crate::live::ScenarioState::Stopping);
+        tokio::time::sleep(grace).await;
+        self.abort.cancel();
+    }
+}
+
+/// A VU's own random generator, derived from the run's seed.
+pub(crate) fn vu_rng(seed: u64, vu_id: u32) -> SmallRng {
+    use rand::SeedableRng;
+    SmallRng::seed_from_u64(seed ^ u64::from(vu_id).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}

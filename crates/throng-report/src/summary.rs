@@ -35,6 +35,7 @@ pub fn render_summary(
     let mut lines = Vec::new();
     summary.verdict(&mut lines);
     summary.thresholds(&mut lines);
+    summary.scenarios(&mut lines);
     summary.endpoints(&mut lines);
     summary.totals(&mut lines);
     summary.checks(&mut lines);
@@ -134,6 +135,47 @@ impl Summary<'_> {
             (None, Some(note)) => Cell::styled(note.clone(), style),
             (None, None) => Cell::styled("not observed", style),
         }
+    }
+
+    /// One row per scenario of a multi-scenario plan: the phases of a
+    /// progressive plan side by side.
+    fn scenarios(&self, lines: &mut Vec<String>) {
+        let scenarios = &self.results.scenarios;
+        if scenarios.is_empty() {
+            return;
+        }
+        self.heading(lines, "Scenarios");
+        let mut aligns = vec![Align::Left, Align::Left];
+        aligns.extend([Align::Right; 9]);
+        let mut table = Table::new(&aligns).shrink_column(0, Cut::Middle);
+        let header = [
+            "scenario", "executor", "VUs", "time", "requests", "failed", "p50", "p95", "p99",
+            "req/s", "iterations",
+        ];
+        table.row(
+            header
+                .iter()
+                .map(|title| Cell::styled(*title, Style::Dim))
+                .collect(),
+        );
+        for s in scenarios {
+            let t = &s.totals;
+            let failed_style = if t.failed > 0 { Style::Bad } else { Style::Plain };
+            table.row(vec![
+                Cell::new(&s.meta.scenario),
+                Cell::new(&s.meta.executor),
+                Cell::new(units::count(u64::from(s.meta.vus))),
+                Cell::new(units::wall_time(s.meta.duration)),
+                Cell::new(units::count(t.requests)),
+                Cell::styled(units::count(t.failed), failed_style),
+                Cell::new(units::duration_ms(s.http_req_duration.p50)),
+                Cell::new(units::duration_ms(s.http_req_duration.p95)),
+                Cell::new(units::duration_ms(s.http_req_duration.p99)),
+                Cell::new(units::per_second(t.req_per_s)),
+                Cell::new(units::count(t.iterations.total)),
+            ]);
+        }
+        lines.extend(table.lines(INDENT, self.width, self.paint));
     }
 
     fn endpoints(&self, lines: &mut Vec<String>) {
@@ -246,6 +288,23 @@ impl Summary<'_> {
             .map(|(name, stats)| format!("{name} {}", units::duration_ms(stats.avg)))
             .join(" · ");
             table.row(vec![Cell::new("phases (avg)"), Cell::new(text)]);
+        }
+
+        let lag = &results.schedule_lag;
+        if lag.count > 0 || totals.dropped_iterations > 0 {
+            let style = if totals.dropped_iterations > 0 || lag.p99 > 10.0 {
+                Style::Warn
+            } else {
+                Style::Plain
+            };
+            let text = format!(
+                "lag p50 {}, p99 {}, max {} · {} dropped",
+                units::duration_ms(lag.p50),
+                units::duration_ms(lag.p99),
+                units::duration_ms(lag.max),
+                units::count(totals.dropped_iterations),
+            );
+            table.row(vec![Cell::new("schedule"), Cell::styled(text, style)]);
         }
 
         let iterations = totals.iterations;

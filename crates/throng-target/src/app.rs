@@ -29,6 +29,8 @@ pub(crate) struct App {
     pub(crate) counters: Arc<Counters>,
     pub(crate) sessions: Sessions,
     pub(crate) jobs: Jobs,
+    /// When the target started; `/freeze` windows count from here.
+    pub(crate) started: tokio::time::Instant,
 }
 
 /// A response the handlers build.
@@ -41,6 +43,7 @@ impl App {
             counters: Arc::new(Counters::new(config.record_requests)),
             sessions: Sessions::default(),
             jobs: Jobs::new(config.jobs),
+            started: tokio::time::Instant::now(),
             config,
         }
     }
@@ -101,6 +104,7 @@ impl App {
             Route::Status => probes::status(first),
             Route::Bytes => probes::bytes(first),
             Route::Uniform => probes::uniform(first, second).await,
+            Route::Freeze => probes::freeze(self.started, first, second).await,
         }
     }
 }

@@ -69,3 +69,27 @@ pub(crate) async fn uniform(lo: &str, hi: &str) -> Result<Reply, ApiError> {
     tokio::time::sleep(Duration::from_millis(ms)).await;
     Ok(json(StatusCode::OK, &json!({"slept_ms": ms})))
 }
+
+/// `GET /freeze/{at_ms}/{for_ms}`: answers in 5 ms, except that the system
+/// freezes once: a request arriving in the window `[at_ms, at_ms + for_ms)`
+/// after the target started waits until the window ends. Models a stall
+/// (a GC pause, a failover) for coordinated-omission tests.
+pub(crate) async fn freeze(
+    started: tokio::time::Instant,
+    at: &str,
+    len: &str,
+) -> Result<Reply, ApiError> {
+    let (at, len): (u64, u64) = (param(at, "at_ms")?, param(len, "for_ms")?);
+    let (from, until) = (
+        started + Duration::from_millis(at),
+        started + Duration::from_millis(at + len),
+    );
+    let now = tokio::time::Instant::now();
+    let frozen = now >= from && now < until;
+    if frozen {
+        tokio::time::sleep_until(until).await;
+    } else {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(json(StatusCode::OK, &json!({"frozen": frozen})))
+}

@@ -19,11 +19,12 @@ pub(crate) enum Route {
     Status,
     Bytes,
     Uniform,
+    Freeze,
 }
 
 impl Route {
     /// All routes, in the order requests are matched against them.
-    pub(crate) const ALL: [Route; 13] = [
+    pub(crate) const ALL: [Route; 14] = [
         Route::Health,
         Route::Login,
         Route::Query,
@@ -37,6 +38,7 @@ impl Route {
         Route::Status,
         Route::Bytes,
         Route::Uniform,
+        Route::Freeze,
     ];
 
     /// The method and path pattern, as reported in
@@ -56,6 +58,7 @@ impl Route {
             Route::Status => "GET /status/{code}",
             Route::Bytes => "GET /bytes/{n}",
             Route::Uniform => "GET /uniform/{lo_ms}/{hi_ms}",
+            Route::Freeze => "GET /freeze/{at_ms}/{for_ms}",
         }
     }
 

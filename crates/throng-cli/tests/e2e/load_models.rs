@@ -108,3 +108,173 @@ async fn shared_iterations_runs_exactly_the_total() {
     check!(run, run.results().totals.iterations.completed == 1_000);
     check!(run, target.stats().requests == 1_000);
 }
+
+/// A plan file in a fresh folder, running `module` with `url`.
+fn plan(module: &str, url: &str, scenario: &str) -> tempfile::TempDir {
+    files(&[(
+        "plan.toml",
+        &format!("module = {module:?}\n[params]\nurl = \"{url}\"\n{scenario}"),
+    )])
+}
+
+async fn run_plan(dir: &tempfile::TempDir) -> crate::harness::Throng {
+    let plan = dir.path().join("plan.toml");
+    throng(["run".as_ref(), plan.as_os_str()]).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn constant_arrival_rate_starts_200_iterations_a_second() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let dir = plan(
+        GUEST_GET,
+        &format!("{}/fast", target.base_url()),
+        "[scenario]\nexecutor = \"constant-arrival-rate\"\nrate = 200\nduration = \"5s\"\npre_allocated_vus = 10\nmax_vus = 50\n",
+    );
+    let run = run_plan(&dir).await;
+    check!(run, run.code == 0);
+    let r = run.results();
+    let started = r.totals.iterations.total;
+    check!(
+        run,
+        (990..=1_010).contains(&started),
+        "{started} iterations"
+    );
+    check!(run, r.totals.dropped_iterations == 0);
+    check!(run, target.stats().requests == started);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ramping_vus_follows_its_stages_in_the_runs_own_timeline() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let dir = plan(
+        GUEST_GET,
+        &format!("{}/delay/50", target.base_url()),
+        "[scenario]\nexecutor = \"ramping-vus\"\nstart_vus = 1\ngraceful_stop = \"1s\"\nstages = [\n  { duration = \"3s\", target = 9 },\n  { duration = \"2s\", target = 9 },\n  { duration = \"0s\", target = 15 },\n  { duration = \"1s\", target = 15 },\n  { duration = \"2s\", target = 3 },\n]\n",
+    );
+    let run = run_plan(&dir).await;
+    check!(run, run.code == 0);
+    let stages: Vec<throng_engine::Stage> = [(3, 9), (2, 9), (0, 15), (1, 15), (2, 3)]
+        .map(|(s, target)| throng_engine::Stage {
+            duration: std::time::Duration::from_secs(s),
+            target,
+        })
+        .to_vec();
+    let timeline = &run.results().timeline;
+    check!(run, timeline.len() >= 8, "{} points", timeline.len());
+    for point in timeline.iter().filter(|p| p.t_s >= 1.0 && p.t_s <= 8.0) {
+        let t = std::time::Duration::from_secs_f64(point.t_s);
+        // A step on the sampling instant may be caught half done: anything
+        // between the counts just before and at the instant holds, ±1.
+        let planned = [t, t.saturating_sub(std::time::Duration::from_millis(60))]
+            .map(|t| throng_engine::ramping_vus_at(1, &stages, t));
+        let (lo, hi) = (planned[0].min(planned[1]), planned[0].max(planned[1]));
+        check!(run, (lo.saturating_sub(1)..=hi + 1).contains(&point.vus), "at {} s: {} active, {planned:?} planned", point.t_s, point.vus);
+    }
+}
+
+/// 100 iterations/s for 10 s against an endpoint that answers in 5 ms but
+/// freezes for 2 s once in the middle: the iterations still start (late,
+/// not dropped), the tail shows the stall, and so does the schedule lag.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_server_shows_in_the_tail_not_as_fewer_iterations() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let dir = plan(
+        GUEST_GET,
+        &format!("{}/freeze/4500/2000", target.base_url()),
+        "[scenario]\nexecutor = \"constant-arrival-rate\"\nrate = 100\nduration = \"10s\"\npre_allocated_vus = 10\nmax_vus = 120\n",
+    );
+    let run = run_plan(&dir).await;
+    let r = run.results();
+    let started = r.totals.iterations.total;
+    check!(
+        run,
+        (980..=1_010).contains(&started),
+        "{started} iterations started"
+    );
+    check!(
+        run,
+        r.totals.dropped_iterations <= 10,
+        "{} dropped",
+        r.totals.dropped_iterations
+    );
+    check!(
+        run,
+        r.iteration_duration.p99 >= 1_000.0,
+        "p99 {} ms",
+        r.iteration_duration.p99
+    );
+    check!(
+        run,
+        r.schedule_lag.max >= 400.0,
+        "lag max {} ms",
+        r.schedule_lag.max
+    );
+    check!(
+        run,
+        r.schedule_lag.p50 < 5.0,
+        "lag p50 {} ms: the stall is the exception",
+        r.schedule_lag.p50
+    );
+}
+
+/// 100 VUs download the 25 MB model "at once": the start barrier releases
+/// them together, and the server sees the requests within a few ms.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_clients_download_the_model_at_the_same_moment() {
+    const MODEL: u64 = 25 * 1024 * 1024;
+    let target = crate::harness::target_with(throng_target::TargetConfig {
+        record_requests: true,
+        ..Default::default()
+    })
+    .await;
+    let _turn = exclusive().await;
+    let url = format!("url={}/models/demo/1/model.bin?size=1024", target.base_url());
+    let expect = format!("expect_bytes=1024");
+    let run = throng([
+        "run",
+        throng_test_guests::GUEST_DOWNLOAD,
+        "--vus",
+        "100",
+        "--iterations",
+        "1",
+        "-p",
+        &url,
+        "-p",
+        &expect,
+    ])
+    .await;
+    check!(run, run.code == 0);
+    let r = run.results();
+    check!(run, r.totals.requests == 100 && r.totals.failed == 0);
+    check!(run, r.totals.bytes_received == 100 * MODEL);
+    let arrivals: Vec<_> = target
+        .request_log()
+        .into_iter()
+        .map(|rec| rec.since_start)
+        .collect();
+    check!(run, arrivals.len() == 100);
+    let spread = *arrivals.iter().max().unwrap() - *arrivals.iter().min().unwrap();
+    check!(
+        run,
+        spread.as_millis() <= 50,
+        "requests arrived over {spread:?}"
+    );
+    // Throughput and mean/median/p99 are in the report.
+    let download = r.endpoint("download").unwrap();
+    check!(
+        run,
+        download.stats.avg > 0.0
+            && download.stats.p50 > 0.0
+            && download.stats.p99 >= download.stats.p50
+    );
+    check!(run, r.totals.received_bytes_per_s > 0.0);
+    check!(
+        run,
+        run.stdout.contains("MB/s"),
+        "the summary shows the throughput in MB/s"
+    );
+    eprintln!("100 downloads: server-side start spread {spread:?}");
+}

@@ -394,10 +394,11 @@ fn lower_scenario(
     Ok(scenario)
 }
 
-/// Shrink (or grow) a scenario: every duration and every VU count, and
-/// shared iteration totals, times `scale`; counts stay at least 1. Rates and
-/// per-VU iterations keep their values: a scaled plan does the same work per
-/// user, for less time, with fewer users.
+/// Shrink (or grow) a scenario: every duration (think time and pacing
+/// included, so a `rate_per_vu` cap rises as it shrinks) and every VU
+/// count, and shared iteration totals, times `scale`; constant counts stay
+/// at least 1, ramp targets may reach 0. Arrival rates and per-VU
+/// iterations keep their values.
 fn apply_scale(s: &mut Scenario, scale: f64) {
     let d = |d: Duration| d.mul_f64(scale);
     let n = |n: u32| ((f64::from(n) * scale).round() as u32).max(1);

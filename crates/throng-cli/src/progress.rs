@@ -871,7 +871,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
+    // The paused clock makes ticks exact and `timeout` virtual: a finish
+    // that waited for its next tick would run the clock out.
+    #[tokio::test(start_paused = true)]
     async fn plain_mode_prints_each_period_and_finishes_at_once() {
         let lines = Arc::new(Mutex::new(Vec::<String>::new()));
         let sink = Arc::clone(&lines);
@@ -897,7 +899,9 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    // The paused clock makes ticks exact and `timeout` virtual: a finish
+    // that waited for its next tick would run the clock out.
+    #[tokio::test(start_paused = true)]
     async fn finish_does_not_wait_for_the_next_tick() {
         let calls = Arc::new(AtomicUsize::new(0));
         let log = PlainLog::new(Box::new(|_| {}));
@@ -909,7 +913,9 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
 
-    #[tokio::test]
+    // The paused clock makes ticks exact and `timeout` virtual: a finish
+    // that waited for its next tick would run the clock out.
+    #[tokio::test(start_paused = true)]
     async fn live_mode_draws_at_once_and_clears_on_finish() {
         let calls = Arc::new(AtomicUsize::new(0));
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::hidden());

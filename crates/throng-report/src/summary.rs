@@ -149,8 +149,17 @@ impl Summary<'_> {
         aligns.extend([Align::Right; 9]);
         let mut table = Table::new(&aligns).shrink_column(0, Cut::Middle);
         let header = [
-            "scenario", "executor", "VUs", "time", "requests", "failed", "p50", "p95", "p99",
-            "req/s", "iterations",
+            "scenario",
+            "executor",
+            "VUs",
+            "time",
+            "requests",
+            "failed",
+            "p50",
+            "p95",
+            "p99",
+            "req/s",
+            "iterations",
         ];
         table.row(
             header
@@ -160,7 +169,11 @@ impl Summary<'_> {
         );
         for s in scenarios {
             let t = &s.totals;
-            let failed_style = if t.failed > 0 { Style::Bad } else { Style::Plain };
+            let failed_style = if t.failed > 0 {
+                Style::Bad
+            } else {
+                Style::Plain
+            };
             table.row(vec![
                 Cell::new(&s.meta.scenario),
                 Cell::new(&s.meta.executor),

@@ -170,7 +170,13 @@ async fn ramping_vus_follows_its_stages_in_the_runs_own_timeline() {
         let planned = [t, t.saturating_sub(std::time::Duration::from_millis(60))]
             .map(|t| throng_engine::ramping_vus_at(1, &stages, t));
         let (lo, hi) = (planned[0].min(planned[1]), planned[0].max(planned[1]));
-        check!(run, (lo.saturating_sub(1)..=hi + 1).contains(&point.vus), "at {} s: {} active, {planned:?} planned", point.t_s, point.vus);
+        check!(
+            run,
+            (lo.saturating_sub(1)..=hi + 1).contains(&point.vus),
+            "at {} s: {} active, {planned:?} planned",
+            point.t_s,
+            point.vus
+        );
     }
 }
 
@@ -220,20 +226,21 @@ async fn a_stalled_server_shows_in_the_tail_not_as_fewer_iterations() {
     );
 }
 
-/// 100 VUs download the 25 MB model "at once": the start barrier releases
-/// them together, and the server sees the requests within a few ms.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_hundred_clients_download_the_model_at_the_same_moment() {
-    const MODEL: u64 = 25 * 1024 * 1024;
-    let target = crate::harness::target_with(throng_target::TargetConfig {
+/// Runs 100 VUs × one download of `size` bytes "at once" and returns the
+/// run and how far apart the server saw the 100 requests arrive.
+async fn hundred_at_once(size: u64) -> (crate::harness::Throng, std::time::Duration) {
+    let config = throng_target::TargetConfig {
         record_requests: true,
         ..Default::default()
-    })
-    .await;
+    };
+    let target = crate::harness::target_with(config).await;
     let _turn = exclusive().await;
-    let url = format!("url={}/models/demo/1/model.bin?size=1024", target.base_url());
-    let expect = format!("expect_bytes=1024");
-    let run = throng([
+    let url = format!(
+        "url={}/models/demo/1/model.bin?size={size}",
+        target.base_url()
+    );
+    let expect = format!("expect_bytes={size}");
+    let args = [
         "run",
         throng_test_guests::GUEST_DOWNLOAD,
         "--vus",
@@ -244,25 +251,51 @@ async fn a_hundred_clients_download_the_model_at_the_same_moment() {
         &url,
         "-p",
         &expect,
-    ])
-    .await;
-    check!(run, run.code == 0);
-    let r = run.results();
-    check!(run, r.totals.requests == 100 && r.totals.failed == 0);
-    check!(run, r.totals.bytes_received == 100 * MODEL);
+    ];
+    let run = throng(args).await;
     let arrivals: Vec<_> = target
         .request_log()
         .into_iter()
         .map(|rec| rec.since_start)
         .collect();
-    check!(run, arrivals.len() == 100);
+    assert_eq!(arrivals.len(), 100, "{run}");
     let spread = *arrivals.iter().max().unwrap() - *arrivals.iter().min().unwrap();
+    (run, spread)
+}
+
+/// The start barrier releases 100 ready VUs together: the server sees
+/// their 100 requests within a few ms (0–20 ms measured on 2 cores, where
+/// the 100 guest calls, connects and writes share the cores with the
+/// server; a start without the barrier spreads over the VUs' setup).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_start_barrier_releases_a_hundred_vus_together() {
+    let (run, spread) = hundred_at_once(1024).await;
+    check!(run, run.code == 0);
     check!(
         run,
         spread.as_millis() <= 50,
         "requests arrived over {spread:?}"
     );
-    // Throughput and mean/median/p99 are in the report.
+}
+
+/// 100 clients download the same 25 MB model at the same moment: every
+/// byte is counted, throughput and mean/median/p99 are reported. The server
+/// sees the requests spread a little wider than with small bodies (it is
+/// already streaming to the first clients, on the same two cores), but
+/// nowhere near one after another.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_clients_download_the_model_at_the_same_moment() {
+    const MODEL: u64 = 25 * 1024 * 1024;
+    let (run, spread) = hundred_at_once(MODEL).await;
+    check!(run, run.code == 0);
+    check!(
+        run,
+        spread.as_millis() <= 500,
+        "requests arrived over {spread:?}"
+    );
+    let r = run.results();
+    check!(run, r.totals.requests == 100 && r.totals.failed == 0);
+    check!(run, r.totals.bytes_received == 100 * MODEL);
     let download = r.endpoint("download").unwrap();
     check!(
         run,
@@ -271,10 +304,14 @@ async fn a_hundred_clients_download_the_model_at_the_same_moment() {
             && download.stats.p99 >= download.stats.p50
     );
     check!(run, r.totals.received_bytes_per_s > 0.0);
+    let data = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("data"))
+        .unwrap_or_default();
     check!(
         run,
-        run.stdout.contains("MB/s"),
-        "the summary shows the throughput in MB/s"
+        data.contains("B/s)"),
+        "the summary shows the throughput: {data:?}"
     );
-    eprintln!("100 downloads: server-side start spread {spread:?}");
 }

@@ -8,6 +8,7 @@ mod accounting;
 mod bad_input;
 mod connections;
 mod downloads;
+mod examples;
 mod journeys;
 mod latency;
 mod load_models;
@@ -27,6 +28,11 @@ mod every_guest_has_a_test {
         "journeys::the_clinician_logs_in_once_per_vu_then_runs_weighted_tasks";
     const THRONG_QUICK_GET: &str = "journeys::bundled_components_match_their_sources";
     const GUEST_FEEDER: &str = "load_models::sequential_unique_rows_are_each_used_exactly_once";
+    const JOURNEY_TRAINING: &str =
+        "examples::training_task_shares_hold_within_3_points_over_10000_iterations";
+    const JOURNEY_DOWNLOAD: &str =
+        "examples::model_download_clients_each_fetch_the_whole_model_once";
+    const JOURNEY_LOGIN: &str = "examples::arrival_rate_starts_iterations_on_schedule";
 
     macro_rules! tested {
         ($name:ident) => {

@@ -157,10 +157,14 @@ pub fn lower(
     module: Option<PathBuf>,
     load: &LoadArgs,
 ) -> anyhow::Result<Lowered> {
-    let default_module = match (module, &file.module) {
-        (Some(m), _) => Some(m),
-        (None, Some(m)) => Some(resolve(base_dir, m, &load.module_dirs)?),
-        (None, None) => None,
+    // Resolved only when a scenario uses it: a plan whose scenarios all
+    // name their own module may keep an unused default.
+    let default_module = || -> anyhow::Result<PathBuf> {
+        match (&module, &file.module) {
+            (Some(m), _) => Ok(m.clone()),
+            (None, Some(m)) => resolve(base_dir, m, &load.module_dirs),
+            (None, None) => bail!("the plan names no `module`"),
+        }
     };
     let mut written: Vec<(String, ScenarioFile)> = Vec::new();
     if let Some(s) = file.scenario {
@@ -186,9 +190,9 @@ pub fn lower(
     for (name, s) in written {
         let module = match &s.module {
             Some(m) => resolve(base_dir, m, &load.module_dirs)?,
-            None => default_module.clone().ok_or_else(|| {
-                anyhow!("scenario `{name}` has no `module` and the plan names none")
-            })?,
+            None => {
+                default_module().with_context(|| format!("scenario `{name}` has no `module`"))?
+            }
         };
         let mut scenario = lower_scenario(&name, s.clone(), module, load)
             .with_context(|| format!("scenario `{name}`"))?;
@@ -298,7 +302,11 @@ fn lower_scenario(
         (Some(_), _) => "per-vu-iterations".to_owned(),
         (None, Some(_)) => "constant-vus".to_owned(),
         (None, None) => s.executor.clone().unwrap_or_else(|| {
-            if stages.is_some() {
+            let open =
+                s.start_rate.is_some() || s.pre_allocated_vus.is_some() || s.max_vus.is_some();
+            if stages.is_some() && open {
+                "ramping-arrival-rate"
+            } else if stages.is_some() {
                 "ramping-vus"
             } else if s.rate.is_some() {
                 "constant-arrival-rate"
@@ -310,6 +318,11 @@ fn lower_scenario(
             .to_owned()
         }),
     };
+    // When the command line picked the executor, the plan's fields for its
+    // own executor are overridden, not mistaken.
+    if load.iterations.is_none() && load.duration.is_none() {
+        refuse_unused(&executor_name, &s, load)?;
+    }
     let vus = vus.unwrap_or(1);
     let executor = match executor_name.as_str() {
         "constant-vus" => Executor::ConstantVus {
@@ -363,21 +376,34 @@ fn lower_scenario(
 
     let mut scenario = Scenario::new(module, executor);
     scenario.name = name.to_owned();
-    let think = load.think_time.clone().or(s.think_time);
+    // The command line's pause replaces the plan's, whichever form either
+    // takes; within one source, think time and a rate cap conflict.
+    let (think, rate_per_vu) = if load.think_time.is_some() || load.rate_per_vu.is_some() {
+        (load.think_time.clone(), load.rate_per_vu)
+    } else {
+        (s.think_time.clone(), s.rate_per_vu)
+    };
+    if (think.is_some() || rate_per_vu.is_some()) && !scenario.executor.is_closed() {
+        bail!(
+            "think_time and rate_per_vu pace a VU's own loop; {} starts iterations by its rate instead",
+            scenario.executor.name()
+        );
+    }
     if let Some(think) = think {
         scenario.think_time = Some(
             ThinkTime::parse(&think, |t| humantime::parse_duration(t).ok())
                 .ok_or_else(|| anyhow!("think_time: `{think}` is not `2s`, a range like `1s..5s` or pacing like `every 2s`"))?,
         );
     }
-    if let Some(rate) = load.rate_per_vu.or(s.rate_per_vu) {
+    if let Some(rate) = rate_per_vu {
         if scenario.think_time.is_some() {
             bail!("rate_per_vu and think_time both set the pause between iterations; use one");
         }
-        if !(rate > 0.0 && rate.is_finite()) {
-            bail!("rate_per_vu: must be a positive number of iterations per second, not {rate}");
-        }
-        scenario.think_time = Some(ThinkTime::Pacing(Duration::from_secs_f64(1.0 / rate)));
+        let pacing = Duration::try_from_secs_f64(1.0 / rate)
+            .ok()
+            .filter(|p| rate.is_finite() && !p.is_zero() && *p <= throng_engine::MAX_DURATION)
+            .ok_or_else(|| anyhow!("rate_per_vu: `{rate}` is not a positive number of iterations per second (at least one a year)"))?;
+        scenario.think_time = Some(ThinkTime::Pacing(pacing));
     }
     if let Some(grace) = load.graceful_stop.map(Ok).or(s
         .graceful_stop
@@ -400,7 +426,9 @@ fn lower_scenario(
 /// at least 1, ramp targets may reach 0. Arrival rates and per-VU
 /// iterations keep their values.
 fn apply_scale(s: &mut Scenario, scale: f64) {
-    let d = |d: Duration| d.mul_f64(scale);
+    // Saturating: absurd durations are refused by validation afterwards.
+    let d =
+        |d: Duration| Duration::try_from_secs_f64(d.as_secs_f64() * scale).unwrap_or(Duration::MAX);
     let n = |n: u32| ((f64::from(n) * scale).round() as u32).max(1);
     let n0 = |n: u32| (f64::from(n) * scale).round() as u32;
     let stages = |stages: &mut Vec<Stage>, scale_target: bool| {
@@ -435,8 +463,23 @@ fn apply_scale(s: &mut Scenario, scale: f64) {
             start_vus,
             stages: st,
         } => {
+            let peak_before = st
+                .iter()
+                .map(|x| x.target)
+                .chain([*start_vus])
+                .max()
+                .unwrap_or(0);
             *start_vus = n0(*start_vus);
             stages(st, true);
+            // Rounding may flatten a small ramp to nothing: its peak stays
+            // at least one VU.
+            if peak_before > 0
+                && st.iter().all(|x| x.target == 0)
+                && *start_vus == 0
+                && let Some(peak) = st.iter_mut().find(|x| x.duration > Duration::ZERO)
+            {
+                peak.target = 1;
+            }
         }
         Executor::ConstantArrivalRate {
             duration,
@@ -465,6 +508,61 @@ fn apply_scale(s: &mut Scenario, scale: f64) {
         ThinkTime::Pacing(x) => ThinkTime::Pacing(d(x)),
     });
     s.start.delay = d(s.start.delay);
+}
+
+/// Refuse fields the chosen executor does not read: a plan that sets them
+/// means something the run would not do.
+fn refuse_unused(executor: &str, s: &ScenarioFile, load: &LoadArgs) -> anyhow::Result<()> {
+    let used: &[&str] = match executor {
+        "constant-vus" => &["vus", "duration"],
+        "per-vu-iterations" | "shared-iterations" => &["vus", "iterations", "max_duration"],
+        "ramping-vus" => &["start_vus", "stages"],
+        "constant-arrival-rate" => &[
+            "rate",
+            "time_unit",
+            "duration",
+            "pre_allocated_vus",
+            "max_vus",
+        ],
+        "ramping-arrival-rate" => &[
+            "start_rate",
+            "time_unit",
+            "stages",
+            "pre_allocated_vus",
+            "max_vus",
+        ],
+        _ => return Ok(()),
+    };
+    // Fields the command line replaced do not count against the plan.
+    let set = [
+        ("vus", s.vus.is_some() && load.vus.is_none()),
+        ("duration", s.duration.is_some() && load.duration.is_none()),
+        (
+            "iterations",
+            s.iterations.is_some() && load.iterations.is_none(),
+        ),
+        ("max_duration", s.max_duration.is_some()),
+        ("start_vus", s.start_vus.is_some()),
+        ("stages", s.stages.is_some()),
+        ("rate", s.rate.is_some()),
+        ("start_rate", s.start_rate.is_some()),
+        ("time_unit", s.time_unit.is_some()),
+        ("pre_allocated_vus", s.pre_allocated_vus.is_some()),
+        ("max_vus", s.max_vus.is_some()),
+    ];
+    let unused: Vec<&str> = set
+        .iter()
+        .filter(|(f, on)| *on && !used.contains(f))
+        .map(|(f, _)| *f)
+        .collect();
+    if !unused.is_empty() {
+        bail!(
+            "{executor} does not use {}; it reads {}",
+            unused.join(", "),
+            used.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// A module path from a plan: relative to the plan file, else found in one
@@ -610,6 +708,42 @@ mod tests {
     }
 
     #[test]
+    fn stages_with_pool_fields_mean_a_ramping_arrival_rate() {
+        let text = "module = \"j.wasm\"\n[scenario]\nstart_rate = 0\npre_allocated_vus = 5\nstages = [{ duration = \"1m\", target = 50 }]\n";
+        let s = &lower_text(text, &LoadArgs::default())
+            .unwrap()
+            .plan
+            .scenarios[0];
+        assert_eq!(s.executor.name(), "ramping-arrival-rate");
+    }
+
+    #[test]
+    fn the_command_line_pause_replaces_the_plans() {
+        let text =
+            "module = \"j.wasm\"\n[scenario]\nvus = 1\nduration = \"1s\"\nrate_per_vu = 10\n";
+        let load = LoadArgs {
+            think_time: Some("1s".into()),
+            ..Default::default()
+        };
+        let s = &lower_text(text, &load).unwrap().plan.scenarios[0];
+        assert_eq!(
+            s.think_time,
+            Some(ThinkTime::Constant(Duration::from_secs(1)))
+        );
+    }
+
+    #[test]
+    fn scaling_keeps_a_small_ramp_alive() {
+        let text = "module = \"j.wasm\"\n[scenario]\nstart_vus = 5\nstages = [{ duration = \"60s\", target = 5 }, { duration = \"0s\", target = 10 }]\n";
+        let load = LoadArgs {
+            scale: Some(0.01),
+            ..Default::default()
+        };
+        let s = &lower_text(text, &load).unwrap().plan.scenarios[0];
+        assert_eq!(s.executor.max_vus(), 1);
+    }
+
+    #[test]
     fn mistakes_are_named() {
         let cases = [
             (
@@ -637,6 +771,26 @@ mod tests {
                 "think_time",
             ),
             ("[scenario]\nvus = 0\nduration = \"1s\"\n", "at least 1"),
+            (
+                "[scenario]\nvus = 2\nduration = \"1s\"\niterations = 5\n",
+                "per-vu-iterations does not use duration",
+            ),
+            (
+                "[scenario]\nrate = 5\nduration = \"1s\"\npre_allocated_vus = 1\nthink_time = \"1s\"\n",
+                "pace a VU's own loop",
+            ),
+            (
+                "[scenario]\nvus = 1\nduration = \"400d\"\n",
+                "at most 365 days",
+            ),
+            (
+                "[scenario]\nvus = 2000000\nduration = \"1s\"\n",
+                "at most 1000000",
+            ),
+            (
+                "[scenario]\nvus = 1\nduration = \"1s\"\nrate_per_vu = 1e-20\n",
+                "rate_per_vu",
+            ),
         ];
         for (text, expected) in cases {
             let err = lower_text(

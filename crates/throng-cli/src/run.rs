@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::{Context, anyhow};
-use throng_engine::{Plan, Run, RunStats, ScenarioEntry, ScenarioLive, ScenarioState};
+use throng_engine::{Plan, Run, RunError, RunStats, ScenarioEntry, ScenarioLive, ScenarioState};
 use throng_host::{Host, HostOptions, Journey, VuFactory};
 use throng_metrics::{Metrics, RunMeta, RunResults};
 use throng_report::SummaryOptions;
@@ -155,12 +155,21 @@ pub async fn execute(
     let progress = progress::spawn(ProgressMode::detect(output.quiet), live_source);
     log.attach(progress.handle());
     let started_at = SystemTime::now();
+    let began = std::time::Instant::now();
     let executed = run.execute().await;
     progress.finish().await;
     signals.abort();
-    let stats = match executed {
-        Ok(stats) => stats,
-        Err(e) => return Outcome::BadInput(anyhow!(e)),
+    let (stats, crashed) = match executed {
+        Ok(stats) => (stats, None),
+        Err(e @ RunError::Tasks(_)) => return Outcome::BadInput(anyhow!(e)),
+        // What was measured before the crash is still reported.
+        Err(e @ RunError::Crashed(_)) => (
+            RunStats {
+                elapsed: began.elapsed(),
+                scenarios: Vec::new(),
+            },
+            Some(e),
+        ),
     };
 
     let mut results = collect_results(&plan, &stats, &recorders, started_at);
@@ -183,6 +192,9 @@ pub async fn execute(
         if let Err(e) = throng_report::render_summary(&results, &mut stdout, &options) {
             return Outcome::Aborted(anyhow!("writing the summary: {e}"));
         }
+    }
+    if let Some(e) = crashed {
+        return Outcome::Aborted(anyhow!(e));
     }
     let started: u32 = stats.scenarios.iter().map(|s| s.vus_started).sum();
     let failed: u32 = stats.scenarios.iter().map(|s| s.vus_failed).sum();

@@ -134,7 +134,10 @@ impl<F: VuFactory> VuLoop<F> {
                 },
             }
             done += 1;
-            ctx.pause(&mut rng, began).await;
+            // No pause after the last iteration of a budget.
+            if self.budget_left(done) {
+                ctx.pause(&mut rng, began).await;
+            }
         }
         drop(active);
         ctx.finish(vu).await;
@@ -146,6 +149,16 @@ impl<F: VuFactory> VuLoop<F> {
             Budget::Unbounded => true,
             Budget::PerVu(n) => done < n,
             Budget::Shared(n) => self.shared.fetch_add(1, Ordering::Relaxed) < n,
+        }
+    }
+
+    /// Whether the budget may still hold an iteration for this VU (without
+    /// taking it).
+    fn budget_left(&self, done: u64) -> bool {
+        match self.budget {
+            Budget::Unbounded => true,
+            Budget::PerVu(n) => done < n,
+            Budget::Shared(n) => self.shared.load(Ordering::Relaxed) < n,
         }
     }
 

@@ -37,7 +37,9 @@ mod vu;
 
 pub use executor::{Arrivals, ramping_vus_at, ramping_vus_steps};
 pub use live::{ScenarioLive, ScenarioState};
-pub use plan::{Executor, Plan, PlanError, Scenario, Stage, Start, ThinkTime};
-pub use run::{Run, RunControl, RunStats, ScenarioEntry, ScenarioStats};
+pub use plan::{
+    Executor, MAX_DURATION, MAX_VUS, Plan, PlanError, Scenario, Stage, Start, ThinkTime,
+};
+pub use run::{Run, RunControl, RunError, RunStats, ScenarioEntry, ScenarioStats};
 pub use tasks::TaskPicker;
 pub use vu::{TaskInfo, VirtualUser, VuError, VuFactory, VuInfo};

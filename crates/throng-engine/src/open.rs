@@ -13,6 +13,7 @@
 //! a stall rather than only a drop count.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -46,14 +47,20 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, model: Open, gra
     let mut workers = JoinSet::new();
     ctx.live.set_state(ScenarioState::Starting);
 
+    // VUs in the pool; a worker whose VU cannot be made gives its slot back.
+    let allocated = Arc::new(AtomicU32::new(model.pre_allocated));
     // Pre-allocated VUs are made ready before the start.
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<()>();
     for index in 0..model.pre_allocated {
+        let slot = Slot {
+            allocated: allocated.clone(),
+            first: None,
+        };
         workers.spawn(worker(
             ctx.clone(),
             pool.clone(),
             index,
-            None,
+            slot,
             Some(ready_tx.clone()),
         ));
     }
@@ -68,36 +75,49 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, model: Open, gra
 
     let start = Instant::now();
     ctx.live.set_state(ScenarioState::Running);
-    let mut allocated = model.pre_allocated;
+    let mut next_index = model.pre_allocated;
     for due in model.arrivals.clone() {
         let due = start + due;
         tokio::select! {
-            _ = tokio::time::sleep_until(due) => {}
+            biased;
             _ = ctx.stop.cancelled() => break,
+            _ = tokio::time::sleep_until(due) => {}
         }
         let mut p = lock(&pool);
+        // A stop can land between the wake-up and the lock.
+        if ctx.stop.is_cancelled() {
+            break;
+        }
         if let Some(worker) = p.idle.pop() {
             // A worker is in the idle list only while it waits on its
-            // channel (capacity 1, empty), so the hand-over cannot fail.
-            let _ = worker.try_send(due);
-        } else if allocated < model.max_vus {
+            // channel (capacity 1, empty), so the hand-over cannot fail; if
+            // it ever did, the arrival is counted, not lost.
+            if worker.try_send(due).is_err() {
+                ctx.metrics.record_dropped_iteration();
+            }
+        } else if allocated.load(Ordering::Relaxed) < model.max_vus {
             drop(p);
-            workers.spawn(worker(
-                ctx.clone(),
-                pool.clone(),
-                allocated,
-                Some(due),
-                None,
-            ));
-            allocated += 1;
+            allocated.fetch_add(1, Ordering::Relaxed);
+            let slot = Slot {
+                allocated: allocated.clone(),
+                first: Some(due),
+            };
+            workers.spawn(worker(ctx.clone(), pool.clone(), next_index, slot, None));
+            next_index += 1;
         } else if p.queue.len() < model.max_vus as usize {
             p.queue.push_back(due);
         } else {
             ctx.metrics.record_dropped_iteration();
         }
     }
-    // The schedule is over (or a stop came): no new iterations; arrivals
-    // still queued are dropped; those in flight get the grace period.
+    // The scenario lasts its duration, not until its last arrival: arrivals
+    // still queued get that time to start.
+    tokio::select! {
+        _ = tokio::time::sleep_until(start + model.duration) => {}
+        _ = ctx.stop.cancelled() => {}
+    }
+    // No new iterations; arrivals still queued are dropped; those in flight
+    // get the grace period.
     ctx.stop.cancel();
     ctx.live.set_state(ScenarioState::Stopping);
     {
@@ -118,26 +138,47 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, model: Open, gra
     }
 }
 
+/// A worker made on demand: its pool slot and the arrival it was made for.
+struct Slot {
+    allocated: Arc<AtomicU32>,
+    first: Option<Instant>,
+}
+
+impl Slot {
+    /// The worker's VU could not be made (or was lost): its place in the
+    /// pool is free again, and an arrival it carried is dropped.
+    fn give_back<F>(&mut self, ctx: &ScenarioCtx<F>) {
+        self.allocated.fetch_sub(1, Ordering::Relaxed);
+        if self.first.take().is_some() {
+            ctx.metrics.record_dropped_iteration();
+        }
+    }
+}
+
 /// One pooled VU: made ready, then runs the iterations it is handed or
 /// finds queued.
 async fn worker<F: VuFactory>(
     ctx: Arc<ScenarioCtx<F>>,
     pool: SharedPool,
     index: u32,
-    first: Option<Instant>,
+    mut slot: Slot,
     ready: Option<mpsc::UnboundedSender<()>>,
 ) {
     let made = ctx.ready_vu(index).await;
     if let Some(ready) = ready {
         let _ = ready.send(());
     }
-    let Some(mut vu) = made else { return };
+    let Some(mut vu) = made else {
+        slot.give_back(&ctx);
+        return;
+    };
     let mut rng = vu_rng(ctx.seed, ctx.first_vu_id + index);
     let (tx, mut rx) = mpsc::channel::<Instant>(1);
-    let mut next = first;
+    let mut next = slot.first.take();
     let mut done = 0u64;
     loop {
         let due = match next.take() {
+            // Made for an arrival that came before a stop: it still runs.
             Some(due) => due,
             None => {
                 if ctx.stop.is_cancelled() {
@@ -170,10 +211,17 @@ async fn worker<F: VuFactory>(
             Ran::Interrupted => return,
             Ran::Poisoned => match ctx.ready_vu(index).await {
                 Some(fresh) => vu = fresh,
-                None => return,
+                None => {
+                    slot.give_back(&ctx);
+                    return;
+                }
             },
         }
         done += 1;
+    }
+    // A due time handed over in the instant the stop came was never run.
+    if rx.try_recv().is_ok() {
+        ctx.metrics.record_dropped_iteration();
     }
     ctx.finish(vu).await;
 }

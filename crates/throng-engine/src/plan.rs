@@ -24,7 +24,35 @@ impl Plan {
             return Err(PlanError::invalid("scenarios", "the plan has no scenario"));
         }
         let mut names = BTreeSet::new();
+        let total_vus: u64 = self
+            .scenarios
+            .iter()
+            .map(|s| u64::from(s.executor.max_vus()))
+            .sum();
+        if total_vus > u64::from(MAX_VUS) {
+            return Err(PlanError::invalid(
+                "vus",
+                format!("the plan's scenarios add up to {total_vus} VUs; at most {MAX_VUS}"),
+            ));
+        }
         for s in &self.scenarios {
+            let pauses = match s.think_time {
+                Some(ThinkTime::Constant(d) | ThinkTime::Pacing(d) | ThinkTime::Uniform(_, d)) => d,
+                None => Duration::ZERO,
+            };
+            if pauses
+                .saturating_add(s.start.delay)
+                .saturating_add(s.graceful_stop)
+                > MAX_DURATION
+            {
+                return Err(PlanError::invalid(
+                    "think_time",
+                    format!(
+                        "scenario `{}`: pauses, delays and grace may be at most 365 days",
+                        s.name
+                    ),
+                ));
+            }
             if !names.insert(s.name.as_str()) {
                 return Err(PlanError::invalid(
                     "scenarios",
@@ -237,9 +265,19 @@ impl Executor {
             Executor::PerVuIterations { max_duration, .. }
             | Executor::SharedIterations { max_duration, .. } => *max_duration,
             Executor::RampingVus { stages, .. } | Executor::RampingArrivalRate { stages, .. } => {
-                stages.iter().map(|s| s.duration).sum()
+                stages
+                    .iter()
+                    .fold(Duration::ZERO, |total, s| total.saturating_add(s.duration))
             }
         }
+    }
+
+    /// Whether VUs loop (closed model) rather than take arrivals (open).
+    pub fn is_closed(&self) -> bool {
+        !matches!(
+            self,
+            Executor::ConstantArrivalRate { .. } | Executor::RampingArrivalRate { .. }
+        )
     }
 
     /// Whether the scenario's length is known in advance (not bound by
@@ -251,8 +289,21 @@ impl Executor {
         )
     }
 
-    /// Check the numbers make sense.
+    /// Check the numbers make sense and stay within what one process can
+    /// run ([`MAX_DURATION`], [`MAX_VUS`]).
     pub fn validate(&self) -> Result<(), PlanError> {
+        if self.max_duration() > MAX_DURATION {
+            return Err(PlanError::invalid(
+                "duration",
+                "a scenario may last at most 365 days",
+            ));
+        }
+        if self.max_vus() > MAX_VUS {
+            return Err(PlanError::invalid(
+                "vus",
+                format!("at most {MAX_VUS} VUs per scenario"),
+            ));
+        }
         let positive = |field: &'static str, d: Duration| {
             if d.is_zero() {
                 Err(PlanError::invalid(field, "must be longer than 0s"))
@@ -334,6 +385,12 @@ impl Executor {
         }
     }
 }
+
+/// The longest a scenario may run.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The most VUs one scenario may have.
+pub const MAX_VUS: u32 = 1_000_000;
 
 /// Pause between a VU's iterations.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -95,6 +95,31 @@ pub struct ScenarioStats {
     pub interrupted: bool,
 }
 
+/// Why a run could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A scenario's task weights name tasks its journey does not offer.
+    #[error("{0}")]
+    Tasks(String),
+    /// A scenario's task panicked: a bug in throng, reported with what was
+    /// measured until then.
+    #[error("a scenario crashed: {0}")]
+    Crashed(String),
+}
+
+impl ScenarioStats {
+    fn not_run(name: &str) -> Self {
+        ScenarioStats {
+            name: name.to_owned(),
+            ran: false,
+            elapsed: Duration::ZERO,
+            vus_started: 0,
+            vus_failed: 0,
+            interrupted: false,
+        }
+    }
+}
+
 impl<F: VuFactory> Run<F> {
     /// A run of these scenarios. Their order is the plan's; references
     /// between them (`after`) must have been validated
@@ -133,22 +158,25 @@ impl<F: VuFactory> Run<F> {
     }
 
     /// Run every scenario to its end. Fails before starting any VU when a
-    /// scenario's task weights do not fit its journey.
-    pub async fn execute(self) -> Result<RunStats, String> {
+    /// scenario's task weights do not fit its journey, and after the run
+    /// when a scenario crashed (the others were stopped gracefully; what
+    /// was measured stays in the recorders).
+    pub async fn execute(self) -> Result<RunStats, RunError> {
         let mut pickers = Vec::with_capacity(self.entries.len());
         for entry in &self.entries {
             let picker = TaskPicker::new(entry.factory.tasks(), &entry.scenario.task_weights)
-                .map_err(|e| format!("scenario `{}`: {e}", entry.scenario.name))?;
+                .map_err(|e| RunError::Tasks(format!("scenario `{}`: {e}", entry.scenario.name)))?;
             pickers.push(picker);
         }
         let plan_start = Instant::now();
         let done: Vec<_> = self.entries.iter().map(|_| watch::channel(false)).collect();
-        let recorders = self
+        let recorders: Vec<(Arc<Metrics>, Arc<ScenarioLive>)> = self
             .entries
             .iter()
             .map(|e| e.metrics.clone())
             .zip(self.lives.iter().cloned())
             .collect();
+        let final_sample: Vec<(Arc<Metrics>, Arc<ScenarioLive>)> = recorders.clone();
         let sampler = sample_timeline(plan_start, recorders);
 
         let mut tasks = JoinSet::new();
@@ -183,18 +211,39 @@ impl<F: VuFactory> Run<F> {
             });
         }
         let mut scenarios: Vec<Option<ScenarioStats>> = vec![None; done.len()];
+        let mut crashed = None;
         let collect = async {
-            while let Some(Ok((i, stats))) = tasks.join_next().await {
-                scenarios[i] = Some(stats);
+            while let Some(joined) = tasks.join_next().await {
+                match joined {
+                    Ok((i, stats)) => scenarios[i] = Some(stats),
+                    // A scenario that panicked: stop the others gracefully
+                    // and report it; what was measured is kept.
+                    Err(e) => {
+                        self.control.stop();
+                        crashed.get_or_insert_with(|| e.to_string());
+                    }
+                }
             }
         };
         tokio::select! {
             _ = collect => {}
             _ = sampler => unreachable!("the sampler runs until dropped"),
         }
+        // A last point, so the timeline ends where the counts do.
+        for (metrics, live) in &final_sample {
+            metrics.sample_timeline(plan_start.elapsed(), live.active_vus());
+        }
+        if let Some(message) = crashed {
+            return Err(RunError::Crashed(message));
+        }
+        let scenarios = scenarios
+            .into_iter()
+            .zip(&self.lives)
+            .map(|(stats, live)| stats.unwrap_or_else(|| ScenarioStats::not_run(live.name())))
+            .collect();
         Ok(RunStats {
             elapsed: plan_start.elapsed(),
-            scenarios: scenarios.into_iter().flatten().collect(),
+            scenarios,
         })
     }
 }
@@ -205,14 +254,7 @@ async fn run_scenario<F: VuFactory>(
     scenario: Scenario,
     after: Option<watch::Receiver<bool>>,
 ) -> ScenarioStats {
-    let mut stats = ScenarioStats {
-        name: scenario.name.clone(),
-        ran: false,
-        elapsed: Duration::ZERO,
-        vus_started: 0,
-        vus_failed: 0,
-        interrupted: false,
-    };
+    let mut stats = ScenarioStats::not_run(&scenario.name);
     let turn = async {
         if let Some(mut after) = after {
             let _ = after.wait_for(|&finished| finished).await;
@@ -227,9 +269,23 @@ async fn run_scenario<F: VuFactory>(
         }
     }
     let grace = scenario.graceful_stop;
-    match Model::of(&scenario.executor) {
-        Model::Closed(model) => closed::run(ctx.clone(), model, grace).await,
-        Model::Open(model) => open::run(ctx.clone(), model, grace).await,
+    let model = async {
+        match Model::of(&scenario.executor) {
+            Model::Closed(model) => closed::run(ctx.clone(), model, grace).await,
+            Model::Open(model) => open::run(ctx.clone(), model, grace).await,
+        }
+    };
+    // Whenever the stop comes (during start-up too, while VUs log in), the
+    // grace period runs from it; then what is left is interrupted.
+    let grace_guard = async {
+        ctx.stop.cancelled().await;
+        tokio::time::sleep(grace).await;
+        ctx.abort.cancel();
+        std::future::pending::<()>().await;
+    };
+    tokio::select! {
+        _ = model => {}
+        _ = grace_guard => unreachable!("the guard never finishes"),
     }
     ctx.live.set_state(ScenarioState::Done);
     stats.ran = true;

@@ -29,7 +29,15 @@ enum Work {
 struct FakeVu {
     work: Work,
     fail_every: Option<(u64, bool)>,
+    start: Start_,
     shared: Arc<Shared>,
+}
+
+/// What a fake `on_start` does: take this long, then fail or not.
+#[derive(Clone, Copy, Default)]
+struct Start_ {
+    takes: Duration,
+    fails: bool,
 }
 
 #[derive(Default)]
@@ -49,6 +57,10 @@ struct Shared {
 
 impl VirtualUser for FakeVu {
     async fn on_start(&mut self) -> Result<(), VuError> {
+        tokio::time::sleep(self.start.takes).await;
+        if self.start.fails {
+            return Err(VuError::failed("login refused"));
+        }
         self.shared.counters.started.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -89,6 +101,7 @@ impl VirtualUser for FakeVu {
 struct Factory {
     work: Work,
     fail_every: Option<(u64, bool)>,
+    start: Start_,
     shared: Arc<Shared>,
     tasks: Vec<TaskInfo>,
 }
@@ -107,6 +120,7 @@ impl Factory {
         Arc::new(Factory {
             work,
             fail_every,
+            start: Start_::default(),
             shared,
             tasks,
         })
@@ -127,6 +141,7 @@ impl VuFactory for Factory {
         Ok(FakeVu {
             work: self.work,
             fail_every: self.fail_every,
+            start: self.start,
             shared: self.shared.clone(),
         })
     }
@@ -548,6 +563,112 @@ async fn task_weights_that_name_no_task_are_refused() {
         metrics: Arc::new(Metrics::new()),
     };
     let err = Run::new(vec![entry]).execute().await.unwrap_err();
-    assert!(err.contains("`asq`"), "{err}");
+    assert!(err.to_string().contains("`asq`"), "{err}");
     assert_eq!(factory.count(|c| &c.created), 0);
+}
+
+/// A factory whose VUs' `on_start` behaves as `start` says.
+fn starting(work: Duration, start: Start_) -> Arc<Factory> {
+    let base = Factory::new(work);
+    Arc::new(Factory {
+        work: base.work,
+        fail_every: None,
+        start,
+        shared: base.shared.clone(),
+        tasks: Vec::new(),
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_open_model_lasts_its_duration_not_until_its_last_arrival() {
+    // Regression: the scenario used to end at its last due time (9 min).
+    let factory = Factory::new(ms(10));
+    let metrics = Arc::new(Metrics::new());
+    let executor = Executor::ConstantArrivalRate {
+        rate: 1,
+        time_unit: secs(60),
+        duration: secs(600),
+        pre_allocated_vus: 1,
+        max_vus: 1,
+    };
+    let stats = run(scenario(executor), &factory, &metrics).await;
+    assert_eq!(factory.count(|c| &c.iterations), 10);
+    assert_eq!(stats.elapsed, secs(600));
+}
+
+#[tokio::test(start_paused = true)]
+async fn arrivals_whose_vu_cannot_start_are_dropped_and_free_their_slot() {
+    // Regression: such an arrival was neither run nor counted, and its pool
+    // slot was never given back.
+    let factory = starting(
+        ms(1),
+        Start_ {
+            takes: ms(1),
+            fails: true,
+        },
+    );
+    let metrics = Arc::new(Metrics::new());
+    let executor = Executor::ConstantArrivalRate {
+        rate: 10,
+        time_unit: secs(1),
+        duration: secs(1),
+        pre_allocated_vus: 1,
+        max_vus: 2,
+    };
+    run(scenario(executor), &factory, &metrics).await;
+    let r = results(&metrics);
+    assert_eq!(r.totals.iterations.total, 0);
+    assert_eq!(
+        r.totals.dropped_iterations, 10,
+        "every arrival accounted for"
+    );
+    // 1 pre-allocated + one worker per arrival, each slot freed on failure.
+    assert_eq!(r.totals.vu_start_failures, 11);
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_pause_after_the_last_iteration_of_a_budget() {
+    // Regression: a VU paused its think time after its last iteration.
+    let factory = Factory::new(ms(100));
+    let metrics = Arc::new(Metrics::new());
+    let mut scenario = scenario(Executor::PerVuIterations {
+        vus: 2,
+        iterations: 1,
+        max_duration: secs(60),
+    });
+    scenario.think_time = Some(ThinkTime::Constant(secs(5)));
+    let stats = run(scenario, &factory, &metrics).await;
+    assert_eq!(stats.elapsed, ms(100));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_during_start_up_is_bounded_by_the_grace_period() {
+    // Regression: a stop while VUs logged in waited for every on_start.
+    let factory = starting(
+        ms(10),
+        Start_ {
+            takes: secs(60),
+            fails: false,
+        },
+    );
+    let mut s = scenario(Executor::ConstantVus {
+        vus: 3,
+        duration: secs(30),
+    });
+    s.graceful_stop = secs(2);
+    let entry = ScenarioEntry {
+        scenario: s,
+        factory: factory.clone(),
+        metrics: Arc::new(Metrics::new()),
+    };
+    let run = Run::new(vec![entry]);
+    let control = run.control();
+    tokio::spawn(async move {
+        tokio::time::sleep(secs(1)).await;
+        control.stop();
+    });
+    let began = Instant::now();
+    run.execute().await.unwrap();
+    assert_eq!(began.elapsed(), secs(3));
+    assert_eq!(factory.count(|c| &c.iterations), 0);
 }

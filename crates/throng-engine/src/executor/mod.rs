@@ -54,6 +54,8 @@ pub(crate) enum Budget {
 pub(crate) struct Open {
     /// When iterations are due.
     pub arrivals: Arrivals,
+    /// The scenario's length: it ends here, not at its last arrival.
+    pub duration: Duration,
     /// VUs made ready before the start.
     pub pre_allocated: u32,
     /// VUs the pool may grow to.
@@ -103,6 +105,7 @@ impl Model {
                 max_vus,
             } => Model::Open(Open {
                 arrivals: Arrivals::constant(*rate, *time_unit, *duration),
+                duration: *duration,
                 pre_allocated: *pre_allocated_vus,
                 max_vus: (*max_vus).max(*pre_allocated_vus),
             }),
@@ -114,6 +117,7 @@ impl Model {
                 max_vus,
             } => Model::Open(Open {
                 arrivals: Arrivals::ramping(*start_rate, *time_unit, stages),
+                duration: executor.max_duration(),
                 pre_allocated: *pre_allocated_vus,
                 max_vus: (*max_vus).max(*pre_allocated_vus),
             }),

@@ -24,6 +24,27 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the demo target until Ctrl-C, for trying journeys by hand.
     Target(TargetArgs),
+    /// Compare two results files: the change per metric and per endpoint,
+    /// and a regression gate (exit 1 when a figure got worse than allowed).
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The results of the last good run (`--out` of `throng run`).
+    pub base: PathBuf,
+
+    /// The results to judge.
+    pub new: PathBuf,
+
+    /// Fail (exit 1) when a latency, the error rate or the throughput got
+    /// more than this much worse, e.g. `20%`.
+    #[arg(long, value_name = "PERCENT")]
+    pub max_regression: Option<String>,
+
+    /// Never color the output.
+    #[arg(long)]
+    pub no_color: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +152,15 @@ pub struct OutputArgs {
     /// Write the results as JSON (schema `throng.results/v1`).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// Write CSV statistics: `PREFIX_stats.csv` (per endpoint) and
+    /// `PREFIX_stats_history.csv` (per second), Locust's columns.
+    #[arg(long, value_name = "PREFIX")]
+    pub csv: Option<PathBuf>,
+
+    /// Write JUnit XML: one test case per threshold and per check.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 
     /// Print nothing but errors.
     #[arg(long, short = 'q')]

@@ -9,6 +9,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod compare;
 mod demo;
 mod exit;
 mod plan_file;
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
             Command::Run(args) => run::run(*args).await,
             Command::Demo(args) => demo::demo(args).await,
             Command::Target(args) => demo::serve_target(args).await,
+            Command::Compare(args) => compare::compare(args),
         }
     });
     ExitCode::from(outcome.report())

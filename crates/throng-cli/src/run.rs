@@ -178,9 +178,7 @@ pub async fn execute(
 
     // Results are written first, so nothing measured is lost whatever
     // happens to the rest.
-    if let Some(path) = &output.out
-        && let Err(e) = write_json(&results, path)
-    {
+    if let Err(e) = write_outputs(&results, output) {
         return Outcome::Aborted(e);
     }
     if !output.quiet {
@@ -367,10 +365,39 @@ fn describe(s: &throng_engine::Scenario) -> String {
     }
 }
 
-fn write_json(results: &RunResults, path: &Path) -> anyhow::Result<()> {
+/// Every results file the command line asked for.
+fn write_outputs(results: &RunResults, output: &OutputArgs) -> anyhow::Result<()> {
+    if let Some(path) = &output.out {
+        write_file(path, |w| throng_report::write_json(results, w))?;
+    }
+    if let Some(prefix) = &output.csv {
+        let with = |suffix: &str| {
+            let mut name = prefix.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        write_file(&with("_stats.csv"), |w| {
+            throng_report::write_csv_stats(results, w)
+        })?;
+        write_file(&with("_stats_history.csv"), |w| {
+            throng_report::write_csv_history(results, w)
+        })?;
+    }
+    if let Some(path) = &output.junit {
+        write_file(path, |w| throng_report::write_junit(results, w))?;
+    }
+    Ok(())
+}
+
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    throng_report::write_json(results, std::io::BufWriter::new(file))
+    let mut out = std::io::BufWriter::new(file);
+    write(&mut out)
+        .and_then(|()| std::io::Write::flush(&mut out))
         .with_context(|| format!("writing {}", path.display()))
 }
 

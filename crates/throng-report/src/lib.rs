@@ -1,5 +1,5 @@
 //! What a person or a CI job sees after a run: the terminal summary and the
-//! JSON results file, both rendered from
+//! result files (JSON, CSV, JUnit), all rendered from
 //! [`RunResults`](throng_metrics::RunResults).
 //!
 //! # Job and boundaries
@@ -15,6 +15,11 @@
 //!   errors. [`SummaryOptions`] turns colour on and sets the width.
 //! - [`write_json`] writes the results file (schema `throng.results/v1`,
 //!   documented in `docs/results-schema.md`).
+//! - [`write_csv_stats`] and [`write_csv_history`] write Locust-style CSV
+//!   (per endpoint, per second), [`write_junit`] JUnit XML (a test case per
+//!   threshold and per check); `docs/outputs.md` documents both.
+//! - [`compare`] compares two runs figure by figure and finds regressions
+//!   beyond a limit (`throng compare`).
 //!
 //! # Example
 //!
@@ -41,11 +46,16 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+pub mod compare;
+mod csv_out;
 mod json;
+mod junit;
 mod style;
 mod summary;
 mod table;
 mod units;
 
+pub use csv_out::{write_csv_history, write_csv_stats};
 pub use json::write_json;
+pub use junit::write_junit;
 pub use summary::{SummaryOptions, render_summary};

@@ -13,6 +13,7 @@ mod journeys;
 mod latency;
 mod load_models;
 mod modes;
+mod outputs;
 mod thresholds;
 
 /// Every compiled guest is used by a test: a guest added without a line here

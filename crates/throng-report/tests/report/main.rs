@@ -3,7 +3,10 @@
 //! Run with `THRONG_BLESS=1` to rewrite the golden files after an intended
 //! change, then review the diff.
 
+mod compare;
+mod csv;
 mod json;
+mod junit;
 mod summary;
 
 use std::path::PathBuf;

@@ -27,11 +27,20 @@ fn main() -> Result<()> {
     }
 }
 
+/// The workspace root: the nearest folder at or above the current one whose
+/// `Cargo.toml` declares the workspace. Found at run time, not compiled in:
+/// clones at different paths that share a target directory also share the
+/// uplifted `xtask` binary, and a compiled-in path would point at whichever
+/// clone built it last.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    let here = env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    here.ancestors()
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|manifest| manifest.contains("[workspace]"))
+        })
+        .map(Path::to_path_buf)
+        .unwrap_or(here)
 }
 
 fn cargo() -> Command {

@@ -12,6 +12,7 @@ mod args;
 mod compare;
 mod demo;
 mod exit;
+mod health;
 mod plan_file;
 mod progress;
 mod quick;

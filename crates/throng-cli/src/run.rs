@@ -156,7 +156,12 @@ pub async fn execute(
     log.attach(progress.handle());
     let started_at = SystemTime::now();
     let began = std::time::Instant::now();
+    let sampler = crate::health::Sampler::start();
     let executed = run.execute().await;
+    let generator = match sampler {
+        Some(sampler) => Some(sampler.finish().await),
+        None => None,
+    };
     progress.finish().await;
     signals.abort();
     let (stats, crashed) = match executed {
@@ -173,6 +178,7 @@ pub async fn execute(
     };
 
     let mut results = collect_results(&plan, &stats, &recorders, started_at);
+    results.generator = generator;
     results.thresholds = throng_metrics::evaluate(&plan.thresholds, &results);
     let passed = results.thresholds.iter().all(|t| t.passed);
 

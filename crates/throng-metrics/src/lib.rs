@@ -71,8 +71,9 @@ pub use histogram::{
 pub use recorder::{LiveTotals, MAX_LISTED_ERRORS, Metrics};
 pub use results::{
     CheckStats, ChecksSummary, DurationStats, EndpointStats, ErrorCount, ErrorSource,
-    ErrorsSummary, HTTP_REQ_DURATION, ITERATION_DURATION, IterationCounts, PHASE_METRICS,
-    PhaseStats, ResultsError, RunMeta, RunResults, SCHEDULE_LAG, SCHEMA, TimelinePoint, Totals,
+    ErrorsSummary, GeneratorHealth, GeneratorSample, HTTP_REQ_DURATION, ITERATION_DURATION,
+    IterationCounts, PHASE_METRICS, PhaseStats, ResultsError, RunMeta, RunResults,
+    SATURATED_CPU_PERCENT, SATURATED_LAG_MS, SCHEDULE_LAG, SCHEMA, TimelinePoint, Totals,
     endpoint_histogram_key,
 };
 pub use sample::{ErrorClass, IterationOutcome, Phases, RequestSample};

@@ -469,6 +469,7 @@ impl Shard {
             histograms,
             schedule_lag: DurationStats::from_histogram(&self.schedule_lag),
             timeline: Vec::new(),
+            generator: None,
             scenarios: Vec::new(),
         }
     }

@@ -104,10 +104,80 @@ pub struct RunResults {
     /// One point per second of the run: active VUs and cumulative counts.
     #[serde(default)]
     pub timeline: Vec<TimelinePoint>,
+    /// The load generator's own CPU, memory and scheduling lag, so nobody
+    /// trusts numbers from a saturated generator; absent where the process
+    /// cannot observe itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<GeneratorHealth>,
     /// The same results for each scenario of a multi-scenario plan, in plan
     /// order; empty when the plan has one scenario.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenarios: Vec<RunResults>,
+}
+
+/// How the load generator itself fared during the run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorHealth {
+    /// CPU cores the generator could use.
+    pub cores: u32,
+    /// One sample per second.
+    pub samples: Vec<GeneratorSample>,
+    /// Highest CPU use of any second, in % of all `cores`.
+    pub max_cpu_percent: f64,
+    /// Average CPU use over the run, in % of all `cores`.
+    pub avg_cpu_percent: f64,
+    /// Highest resident memory seen, in bytes.
+    pub max_rss_bytes: u64,
+    /// Worst lateness of the generator's own timer, in milliseconds: how
+    /// long work waited for a thread.
+    pub max_lag_ms: f64,
+    /// Whether the generator was saturated (CPU above
+    /// [`SATURATED_CPU_PERCENT`] in any second, or lag above
+    /// [`SATURATED_LAG_MS`]): its figures may be skewed.
+    pub saturated: bool,
+}
+
+/// CPU use, in % of all cores, above which the generator counts as saturated.
+pub const SATURATED_CPU_PERCENT: f64 = 90.0;
+
+/// Timer lateness, in milliseconds, above which the generator counts as
+/// saturated.
+pub const SATURATED_LAG_MS: f64 = 10.0;
+
+/// The generator at one second of the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorSample {
+    /// Seconds since the run started.
+    pub t_s: f64,
+    /// CPU used in the second before, in % of all cores.
+    pub cpu_percent: f64,
+    /// Resident memory, in bytes.
+    pub rss_bytes: u64,
+    /// Worst timer lateness in the second before, in milliseconds.
+    pub lag_ms: f64,
+}
+
+impl GeneratorHealth {
+    /// Sums up `samples` taken on a machine with `cores` cores.
+    pub fn from_samples(cores: u32, samples: Vec<GeneratorSample>) -> Self {
+        let max_cpu_percent = samples.iter().map(|s| s.cpu_percent).fold(0.0, f64::max);
+        let avg_cpu_percent = if samples.is_empty() {
+            0.0
+        } else {
+            samples.iter().map(|s| s.cpu_percent).sum::<f64>() / samples.len() as f64
+        };
+        let max_rss_bytes = samples.iter().map(|s| s.rss_bytes).max().unwrap_or(0);
+        let max_lag_ms = samples.iter().map(|s| s.lag_ms).fold(0.0, f64::max);
+        GeneratorHealth {
+            cores,
+            saturated: max_cpu_percent > SATURATED_CPU_PERCENT || max_lag_ms > SATURATED_LAG_MS,
+            samples,
+            max_cpu_percent,
+            avg_cpu_percent,
+            max_rss_bytes,
+            max_lag_ms,
+        }
+    }
 }
 
 /// The state of a run at one whole second.

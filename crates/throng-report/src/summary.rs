@@ -76,6 +76,16 @@ impl Summary<'_> {
             ),
         };
         lines.push(verdict);
+        if let Some(g) = self.results.generator.as_ref().filter(|g| g.saturated) {
+            let warning = format!(
+                "⚠ the load generator was saturated (cpu max {:.0} % of {} {}, timer lag max {}): figures may be skewed",
+                g.max_cpu_percent,
+                g.cores,
+                plural(g.cores as usize, "core"),
+                units::duration_ms(g.max_lag_ms),
+            );
+            lines.push(self.paint.paint(Style::Warn, &warning));
+        }
 
         let meta = &self.results.meta;
         let about = format!(
@@ -301,6 +311,24 @@ impl Summary<'_> {
             .map(|(name, stats)| format!("{name} {}", units::duration_ms(stats.avg)))
             .join(" · ");
             table.row(vec![Cell::new("phases (avg)"), Cell::new(text)]);
+        }
+
+        if let Some(g) = &results.generator {
+            let text = format!(
+                "cpu avg {:.0} %, max {:.0} % of {} {} · rss max {} · timer lag max {}",
+                g.avg_cpu_percent,
+                g.max_cpu_percent,
+                g.cores,
+                plural(g.cores as usize, "core"),
+                units::bytes(g.max_rss_bytes as f64),
+                units::duration_ms(g.max_lag_ms),
+            );
+            let style = if g.saturated {
+                Style::Warn
+            } else {
+                Style::Plain
+            };
+            table.row(vec![Cell::new("generator"), Cell::styled(text, style)]);
         }
 
         let lag = &results.schedule_lag;

@@ -162,3 +162,32 @@ async fn the_demo_runs_and_passes_its_thresholds() {
     );
     check!(run, r.totals.failed == 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_generator_reports_its_own_cpu_and_memory() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let url = format!("{}/delay/10", target.base_url());
+    let run = throng(["run", "--url", &url, "--vus", "2", "--duration", "2s"]).await;
+    check!(run, run.code == 0);
+    let g = run.results().generator.as_ref().expect("generator health");
+    // One sample per whole second, and the last partial one.
+    check!(
+        run,
+        (2..=3).contains(&g.samples.len()),
+        "{} samples",
+        g.samples.len()
+    );
+    check!(
+        run,
+        g.max_rss_bytes > 1 << 20 && g.samples.iter().all(|s| s.rss_bytes > 0)
+    );
+    check!(
+        run,
+        g.cores >= 1 && (0.0..=100.0 * 1.5).contains(&g.max_cpu_percent)
+    );
+    check!(
+        run,
+        run.stdout.contains("generator") && run.stdout.contains("rss max")
+    );
+}

@@ -16,7 +16,7 @@ impl Host for VuState {
                 "no HTTP while the host lists tasks".into(),
             ));
         };
-        let method = match http::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes()) {
+        let method = match parse_method(&req.method) {
             Ok(m) => m,
             Err(_) => {
                 return Err(wit::HttpError::InvalidRequest(format!(
@@ -86,6 +86,16 @@ impl Host for VuState {
     }
 }
 
+/// The method, case-insensitively. Methods almost always arrive upper-case,
+/// so the common case parses without allocating.
+fn parse_method(method: &str) -> Result<http::Method, http::method::InvalidMethod> {
+    if method.bytes().any(|b| b.is_ascii_lowercase()) {
+        http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+    } else {
+        http::Method::from_bytes(method.as_bytes())
+    }
+}
+
 fn classify(kind: ErrorKind, message: String) -> (ErrorClass, wit::HttpError) {
     match kind {
         ErrorKind::Timeout => (ErrorClass::Timeout, wit::HttpError::Timeout(message)),
@@ -136,6 +146,13 @@ fn url_path(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::url_path;
+
+    #[test]
+    fn methods_parse_in_any_case() {
+        assert_eq!(super::parse_method("GET").unwrap(), http::Method::GET);
+        assert_eq!(super::parse_method("post").unwrap(), http::Method::POST);
+        assert!(super::parse_method("BAD METHOD").is_err());
+    }
 
     #[test]
     fn default_names_use_the_path_only() {

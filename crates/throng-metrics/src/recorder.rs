@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crate::histogram::{self, encode, new_histogram};
+use crate::histogram::{self, decode, encode, new_histogram};
 use crate::results::{
     CheckStats, ChecksSummary, DurationStats, EndpointStats, ErrorCount, ErrorSource,
     ErrorsSummary, HTTP_REQ_DURATION, ITERATION_DURATION, IterationCounts, PHASE_METRICS,
@@ -60,7 +60,7 @@ thread_local! {
 pub struct Metrics {
     shards: Box<[Mutex<Option<Shard>>]>,
     /// One point per second, appended by [`Metrics::sample_timeline`].
-    timeline: Mutex<Vec<TimelinePoint>>,
+    timeline: Mutex<Timeline>,
     /// Orders distinct error messages by when they were first seen, across
     /// shards.
     error_sequence: AtomicU64,
@@ -89,7 +89,7 @@ impl Metrics {
         let shards = (threads * 2).next_power_of_two().clamp(4, 64);
         Metrics {
             shards: (0..shards).map(|_| Mutex::new(None)).collect(),
-            timeline: Mutex::new(Vec::new()),
+            timeline: Mutex::new(Timeline::default()),
             error_sequence: AtomicU64::new(0),
         }
     }
@@ -99,6 +99,7 @@ impl Metrics {
         let class = sample.error_class();
         self.with_shard(|shard| {
             shard.requests.record(sample, class);
+            histogram::record(&mut shard.interval, sample.duration);
             for (histogram, duration) in
                 shard.phases.iter_mut().zip(phase_durations(&sample.phases))
             {
@@ -187,8 +188,14 @@ impl Metrics {
             metrics.fold_into(&mut total);
         }
         let mut results = total.into_results(meta);
-        let timelines: Vec<Vec<TimelinePoint>> = all.iter().map(|m| m.timeline()).collect();
-        results.timeline = add_timelines(&timelines);
+        results.timeline = match all {
+            [one] => one.timeline(),
+            _ => {
+                let timelines: Vec<_> = all.iter().map(|m| m.lock_timeline()).collect();
+                let timelines: Vec<&Timeline> = timelines.iter().map(|t| &**t).collect();
+                add_timelines(&timelines)
+            }
+        };
         results
     }
 
@@ -226,29 +233,49 @@ impl Metrics {
     }
 
     /// Appends one timeline point: `t` since the plan started and the VUs
-    /// active now; the counts come from the recorder itself.
+    /// active now; the counts, rates and the percentiles of the requests
+    /// that finished since the previous point come from the recorder
+    /// itself. Call it from one task (the run's sampler), about once a
+    /// second.
     pub fn sample_timeline(&self, t: Duration, vus: u32) {
-        let live = self.live();
-        let point = TimelinePoint {
+        let mut point = TimelinePoint {
             t_s: t.as_secs_f64(),
             vus,
-            requests: live.requests,
-            failed: live.failed,
-            iterations: live.iterations,
-            dropped_iterations: live.dropped_iterations,
+            ..TimelinePoint::default()
         };
-        self.timeline
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(point);
+        let mut interval = new_histogram();
+        for shard in self.shards.iter() {
+            let mut guard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(shard) = guard.as_mut() {
+                point.requests += shard.requests.count;
+                point.failed += shard.requests.failed;
+                point.iterations += shard.iterations.completed
+                    + shard.iterations.failed
+                    + shard.iterations.interrupted;
+                point.dropped_iterations += shard.dropped_iterations;
+                histogram::merge(&mut interval, &shard.interval);
+                shard.interval.reset();
+            }
+        }
+        let mut timeline = self.timeline.lock().unwrap_or_else(PoisonError::into_inner);
+        let previous = timeline.points.last().copied().unwrap_or_default();
+        let elapsed = point.t_s - previous.t_s;
+        if elapsed > 0.0 {
+            point.req_per_s = point.requests.saturating_sub(previous.requests) as f64 / elapsed;
+            point.failed_per_s = point.failed.saturating_sub(previous.failed) as f64 / elapsed;
+        }
+        set_percentiles(&mut point, &interval);
+        timeline.points.push(point);
+        timeline.intervals.push(encode(&interval));
     }
 
     /// The timeline so far.
     pub fn timeline(&self) -> Vec<TimelinePoint> {
-        self.timeline
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.lock_timeline().points.clone()
+    }
+
+    fn lock_timeline(&self) -> std::sync::MutexGuard<'_, Timeline> {
+        self.timeline.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn fold_into(&self, total: &mut Shard) {
@@ -271,7 +298,6 @@ impl Metrics {
     }
 }
 
-/// The entry for `key`, created empty the first time; allocates only then.
 /// Cumulative counts of a recorder at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LiveTotals {
@@ -287,26 +313,59 @@ pub struct LiveTotals {
     pub p95_ms: Option<f64>,
 }
 
+/// A recorder's timeline: its points, and beside each the histogram of
+/// the request durations of its interval, compressed (a few hundred bytes
+/// a second), so that the timelines of several recorders add up to exact
+/// percentiles.
+#[derive(Default)]
+struct Timeline {
+    points: Vec<TimelinePoint>,
+    intervals: Vec<String>,
+}
+
+/// Sets the interval percentiles of `point` from `interval`'s durations.
+fn set_percentiles(point: &mut TimelinePoint, interval: &Histogram<u64>) {
+    let at = |quantile: f64| {
+        (!interval.is_empty()).then(|| interval.value_at_quantile(quantile) as f64 / 1_000.0)
+    };
+    point.p50_ms = at(0.50);
+    point.p95_ms = at(0.95);
+    point.p99_ms = at(0.99);
+}
+
 /// Adds timelines sampled at the same instants (every recorder of a plan is
-/// sampled by one ticker), point by point.
-fn add_timelines(timelines: &[Vec<TimelinePoint>]) -> Vec<TimelinePoint> {
-    let len = timelines.iter().map(Vec::len).max().unwrap_or(0);
+/// sampled by one ticker), point by point; the interval percentiles come
+/// from the recorders' interval histograms added together.
+fn add_timelines(timelines: &[&Timeline]) -> Vec<TimelinePoint> {
+    let len = timelines.iter().map(|t| t.points.len()).max().unwrap_or(0);
     (0..len)
         .map(|i| {
             let mut sum = TimelinePoint::default();
-            for point in timelines.iter().filter_map(|t| t.get(i)) {
+            let mut interval = new_histogram();
+            for timeline in timelines {
+                let Some(point) = timeline.points.get(i) else {
+                    continue;
+                };
                 sum.t_s = point.t_s;
                 sum.vus += point.vus;
                 sum.requests += point.requests;
                 sum.failed += point.failed;
                 sum.iterations += point.iterations;
                 sum.dropped_iterations += point.dropped_iterations;
+                sum.req_per_s += point.req_per_s;
+                sum.failed_per_s += point.failed_per_s;
+                // Written by `encode` above, so decoding cannot fail.
+                if let Some(Ok(histogram)) = timeline.intervals.get(i).map(|h| decode(h)) {
+                    histogram::merge(&mut interval, &histogram);
+                }
             }
+            set_percentiles(&mut sum, &interval);
             sum
         })
         .collect()
 }
 
+/// The entry for `key`, created empty the first time; allocates only then.
 fn slot<'m, V: Default>(map: &'m mut HashMap<String, V>, key: &str) -> &'m mut V {
     if !map.contains_key(key) {
         map.insert(key.to_owned(), V::default());
@@ -326,6 +385,9 @@ struct Shard {
     vu_start_failures: u64,
     dropped_iterations: u64,
     schedule_lag: Histogram<u64>,
+    /// Request durations since the last timeline point; emptied by
+    /// [`Metrics::sample_timeline`], never merged into results.
+    interval: Histogram<u64>,
 }
 
 impl Shard {
@@ -341,6 +403,7 @@ impl Shard {
             vu_start_failures: 0,
             dropped_iterations: 0,
             schedule_lag: new_histogram(),
+            interval: new_histogram(),
         }
     }
 

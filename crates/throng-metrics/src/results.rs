@@ -101,7 +101,8 @@ pub struct RunResults {
     /// (`schedule_lag`); empty for closed-model scenarios.
     #[serde(default)]
     pub schedule_lag: DurationStats,
-    /// One point per second of the run: active VUs and cumulative counts.
+    /// One point per second of the run: active VUs, cumulative counts, and
+    /// the request rate, error rate and percentiles of each second.
     #[serde(default)]
     pub timeline: Vec<TimelinePoint>,
     /// The load generator's own CPU, memory and scheduling lag, so nobody
@@ -195,6 +196,23 @@ pub struct TimelinePoint {
     pub iterations: u64,
     /// Iterations dropped so far (open model, no VU free).
     pub dropped_iterations: u64,
+    /// Requests per second over the interval since the previous point.
+    #[serde(default)]
+    pub req_per_s: f64,
+    /// Failed requests per second over the interval since the previous
+    /// point.
+    #[serde(default)]
+    pub failed_per_s: f64,
+    /// Median duration of the requests that finished in the interval since
+    /// the previous point, in ms; `null` when none did.
+    #[serde(default)]
+    pub p50_ms: Option<f64>,
+    /// 95th percentile of the interval's request durations, in ms.
+    #[serde(default)]
+    pub p95_ms: Option<f64>,
+    /// 99th percentile of the interval's request durations, in ms.
+    #[serde(default)]
+    pub p99_ms: Option<f64>,
 }
 
 impl PhaseStats {

@@ -42,13 +42,16 @@ const QUANTILES: [f64; 11] = [
 ];
 
 /// The header of the history file.
-const HISTORY_HEADER: [&str; 10] = [
+const HISTORY_HEADER: [&str; 13] = [
     "Timestamp",
     "User Count",
     "Type",
     "Name",
     "Requests/s",
     "Failures/s",
+    "50%",
+    "95%",
+    "99%",
     "Total Request Count",
     "Total Failure Count",
     "Total Iterations",
@@ -126,6 +129,9 @@ pub fn write_csv_history(results: &RunResults, out: impl Write) -> io::Result<()
             AGGREGATED.to_owned(),
             number(rate(point.requests, previous.requests)),
             number(rate(point.failed, previous.failed)),
+            point.p50_ms.map(number).unwrap_or_default(),
+            point.p95_ms.map(number).unwrap_or_default(),
+            point.p99_ms.map(number).unwrap_or_default(),
             point.requests.to_string(),
             point.failed.to_string(),
             point.iterations.to_string(),

@@ -349,3 +349,61 @@ fn empty_run() {
     assert!(results.endpoints.is_empty());
     assert_eq!(results.checks.pass_rate(), None);
 }
+
+#[test]
+fn timeline_points_hold_each_seconds_rate_and_percentiles() {
+    let metrics = Metrics::new();
+    // First second: 100 requests of 10 ms; second: 50 of 40 ms; third:
+    // nothing.
+    for _ in 0..100 {
+        metrics.record_request(&request("query", 10_000));
+    }
+    metrics.sample_timeline(Duration::from_secs(1), 3);
+    for _ in 0..50 {
+        metrics.record_request(&request("query", 40_000));
+    }
+    metrics.sample_timeline(Duration::from_secs(2), 3);
+    metrics.sample_timeline(Duration::from_secs(3), 0);
+
+    let timeline = metrics.results(meta(3)).timeline;
+    assert_eq!(timeline.len(), 3);
+    let requests: Vec<u64> = timeline.iter().map(|p| p.requests).collect();
+    assert_eq!(requests, [100, 150, 150]);
+    let rates: Vec<f64> = timeline.iter().map(|p| p.req_per_s).collect();
+    assert_eq!(rates, [100.0, 50.0, 0.0]);
+    // Each second's percentiles are its own requests', not the run's.
+    for (point, ms) in timeline.iter().zip([Some(10.0), Some(40.0), None]) {
+        for observed in [point.p50_ms, point.p95_ms, point.p99_ms] {
+            match (observed, ms) {
+                (Some(observed), Some(ms)) => assert_near(observed, ms, 0.05),
+                (observed, ms) => assert_eq!(observed, ms, "at {} s", point.t_s),
+            }
+        }
+    }
+}
+
+#[test]
+fn merged_timelines_add_counts_and_merge_interval_histograms() {
+    // Two scenarios in the same second: 90 requests of 10 ms and 10 of
+    // 100 ms. Together their p50 is 10 ms and their p95 100 ms, which no
+    // sum or average of the two scenarios' own percentiles would give.
+    let fast = Metrics::new();
+    let slow = Metrics::new();
+    for _ in 0..90 {
+        fast.record_request(&request("fast", 10_000));
+    }
+    for _ in 0..10 {
+        slow.record_request(&request("slow", 100_000));
+    }
+    fast.sample_timeline(Duration::from_secs(1), 9);
+    slow.sample_timeline(Duration::from_secs(1), 1);
+
+    let merged = Metrics::merged_results(&[&fast, &slow], meta(1)).timeline;
+    assert_eq!(merged.len(), 1);
+    let point = merged[0];
+    assert_eq!((point.vus, point.requests), (10, 100));
+    assert_eq!(point.req_per_s, 100.0);
+    assert_near(point.p50_ms.unwrap(), 10.0, 0.05);
+    assert_near(point.p95_ms.unwrap(), 100.0, 0.1);
+    assert_near(point.p99_ms.unwrap(), 100.0, 0.1);
+}

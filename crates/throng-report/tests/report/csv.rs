@@ -88,7 +88,7 @@ const STATS_HEADER: &str = "Type,Name,Request Count,Failure Count,Median Respons
     Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
 
 const HISTORY_HEADER: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,\
-    Total Request Count,Total Failure Count,Total Iterations,Dropped Iterations";
+    50%,95%,99%,Total Request Count,Total Failure Count,Total Iterations,Dropped Iterations";
 
 /// The header and the rows of a CSV file, each row a map from column name
 /// to cell.
@@ -321,6 +321,15 @@ fn history_rates_are_deltas() {
     // since the one before.
     assert_eq!(column("Requests/s"), ["50", "60", "0"]);
     assert_eq!(column("Failures/s"), ["2", "3", "0"]);
+    // Percentiles of each second's requests: the first second's 10 logins
+    // of 5 ms are a fifth of its requests, so every percentile from p50 up
+    // is a 20 ms query; the third second had no request.
+    for percentile in ["50%", "95%", "99%"] {
+        let cells = column(percentile);
+        let ms: Vec<f64> = cells[..2].iter().map(|c| c.parse().unwrap()).collect();
+        assert!(ms.iter().all(|ms| (20.0..20.1).contains(ms)), "{percentile}: {cells:?}");
+        assert_eq!(cells[2], "", "{percentile}");
+    }
 }
 
 #[test]
@@ -331,8 +340,7 @@ fn history_rates_divide_by_the_time_between_points() {
         vus: 1,
         requests,
         failed,
-        iterations: 0,
-        dropped_iterations: 0,
+        ..TimelinePoint::default()
     };
     // A first point at 0 s has no rate; a last, partial second divides by
     // its length.

@@ -124,6 +124,17 @@ pub struct LoadArgs {
     #[arg(long = "threshold", value_name = "METRIC: EXPR")]
     pub thresholds: Vec<String>,
 
+    /// A stored earlier result (a `--out` file) that thresholds read as
+    /// `previous`, e.g. `p(95) < previous.p(95) + 20%`; overrides the
+    /// plan's `previous`.
+    #[arg(long, value_name = "RESULTS.json")]
+    pub previous: Option<PathBuf>,
+
+    /// Fail the run when any metric is more than this much worse than in
+    /// `--previous`, e.g. `20%` (as `throng compare --max-regression`).
+    #[arg(long, value_name = "PERCENT")]
+    pub max_regression: Option<String>,
+
     /// Accept any TLS certificate (self-signed targets).
     #[arg(long)]
     pub insecure: bool,

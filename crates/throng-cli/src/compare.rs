@@ -1,14 +1,12 @@
 //! `throng compare BASE.json NEW.json`: what changed between two runs, and
 //! whether it regressed beyond what is allowed.
 
-use std::path::Path;
-
-use anyhow::{Context, anyhow};
-use throng_metrics::RunResults;
+use anyhow::anyhow;
 use throng_report::compare::{compare as compare_runs, parse_percent, render_comparison};
 
 use crate::args::CompareArgs;
 use crate::exit::Outcome;
+use crate::run::read_results;
 use crate::terminal::color;
 
 pub fn compare(args: CompareArgs) -> Outcome {
@@ -21,7 +19,7 @@ pub fn compare(args: CompareArgs) -> Outcome {
         Ok(max) => max,
         Err(e) => return Outcome::BadInput(anyhow!("--max-regression: {e}")),
     };
-    let (base, new) = match (read(&args.base), read(&args.new)) {
+    let (base, new) = match (read_results(&args.base), read_results(&args.new)) {
         (Ok(base), Ok(new)) => (base, new),
         (Err(e), _) | (_, Err(e)) => return Outcome::BadInput(e),
     };
@@ -32,11 +30,4 @@ pub fn compare(args: CompareArgs) -> Outcome {
     }
     let passed = max.is_none_or(|max| comparison.regressions(max).is_empty());
     Outcome::Verdict { passed }
-}
-
-fn read(path: &Path) -> anyhow::Result<RunResults> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    RunResults::from_json(std::io::BufReader::new(file))
-        .with_context(|| format!("{} is not a throng results file", path.display()))
 }

@@ -69,6 +69,8 @@ pub async fn demo(args: DemoArgs) -> Outcome {
         plan,
         http: HttpSettings::default(),
         data: Vec::new(),
+        previous: None,
+        max_regression: None,
     };
     let outcome = execute(lowered, Some(CLINICIAN), &args.output, &LoadArgs::default()).await;
     target.shutdown().await;

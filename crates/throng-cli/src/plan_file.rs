@@ -24,7 +24,18 @@
 //!
 //! [thresholds]
 //! "http_req_duration{name:query}" = ["p(95) < 500ms"]
+//! http_req_failed = [
+//!   "rate < 1%",
+//!   { threshold = "rate < 2%", severity = "warning" },
+//!   { threshold = "rate < 5%", abort_on_fail = true, delay_abort_eval = "10s" },
+//! ]
+//! "http_req_duration{scenario:peak}" = ["p(95) < 2x warmup.p(95)"]
 //! ```
+//!
+//! A plan may also name a stored earlier result, `previous =
+//! "last-good.json"`, which thresholds read as `previous.p(95)`, and
+//! `max_regression = "20%"` to fail the run when any metric is more than
+//! that much worse than in it (as `throng compare --max-regression`).
 //!
 //! A plan with one scenario may write it as `[scenario]`.
 
@@ -37,6 +48,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use throng_engine::{Executor, Plan, Scenario, Stage, Start, ThinkTime};
 use throng_metrics::Threshold;
+use throng_metrics::threshold::{Baseline, PREVIOUS, Severity};
+use toml::Spanned;
 
 use crate::args::{LoadArgs, parse_duration};
 
@@ -55,10 +68,19 @@ pub struct PlanFile {
     pub scenarios: IndexMap<String, ScenarioFile>,
     #[serde(default)]
     pub data: BTreeMap<String, DataFile>,
+    /// Per metric, expressions or tables `{ threshold, severity,
+    /// abort_on_fail, delay_abort_eval }`, each with where it was written.
     #[serde(default)]
-    pub thresholds: BTreeMap<String, Vec<String>>,
+    pub thresholds: BTreeMap<String, Vec<Spanned<toml::Value>>>,
+    /// A stored earlier result, relative to the plan file.
+    pub previous: Option<PathBuf>,
+    /// The largest regression allowed against `previous`, e.g. `20%`.
+    pub max_regression: Option<String>,
     #[serde(default)]
     pub http: HttpFile,
+    /// The file's path and text, for errors that point at a line.
+    #[serde(skip)]
+    source: Option<(PathBuf, String)>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -137,6 +159,10 @@ pub struct Lowered {
     pub plan: Plan,
     pub http: HttpSettings,
     pub data: Vec<DataDecl>,
+    /// The stored earlier result thresholds and the regression gate read.
+    pub previous: Option<PathBuf>,
+    /// The largest regression allowed against `previous`, as a fraction.
+    pub max_regression: Option<f64>,
 }
 
 impl PlanFile {
@@ -144,15 +170,32 @@ impl PlanFile {
     pub fn read(path: &Path) -> anyhow::Result<PlanFile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read plan {}", path.display()))?;
-        toml::from_str(&text)
-            .map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))
+        let mut file: PlanFile = toml::from_str(&text)
+            .map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        file.source = Some((path.to_path_buf(), text));
+        Ok(file)
+    }
+
+    /// `plan.toml:27:5` for a byte offset into the file, or `the plan`
+    /// when it was not read from a file.
+    fn locate(&self, offset: usize) -> String {
+        let Some((path, text)) = &self.source else {
+            return "the plan".to_owned();
+        };
+        let before = &text[..offset.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rfind('\n')
+            .map_or(before.len(), |nl| before.len() - nl - 1)
+            + 1;
+        format!("{}:{line}:{column}", path.display())
     }
 }
 
 /// Lower the plan file and the command line into a validated plan.
 /// `module` is the module when the command line named one directly.
 pub fn lower(
-    file: PlanFile,
+    mut file: PlanFile,
     base_dir: &Path,
     module: Option<PathBuf>,
     load: &LoadArgs,
@@ -167,13 +210,13 @@ pub fn lower(
         }
     };
     let mut written: Vec<(String, ScenarioFile)> = Vec::new();
-    if let Some(s) = file.scenario {
+    if let Some(s) = file.scenario.take() {
         if !file.scenarios.is_empty() {
             bail!("the plan has both [scenario] and [scenarios.*]; use one or the other");
         }
         written.push(("default".to_owned(), s));
     }
-    written.extend(file.scenarios);
+    written.extend(std::mem::take(&mut file.scenarios));
     if written.is_empty() {
         written.push(("default".to_owned(), ScenarioFile::default()));
     }
@@ -205,23 +248,52 @@ pub fn lower(
         scenarios.push(scenario);
     }
 
-    let mut thresholds = Vec::new();
-    for (metric, exprs) in &file.thresholds {
-        for expr in exprs {
-            thresholds.push(
-                Threshold::parse(metric, expr).map_err(|e| anyhow!("thresholds.{metric}: {e}"))?,
+    // Each threshold with where it was written, for errors found later.
+    let mut thresholds: Vec<(Threshold, String)> = Vec::new();
+    for (metric, entries) in &file.thresholds {
+        for (i, entry) in entries.iter().enumerate() {
+            let at = format!(
+                "{}: thresholds.{metric}[{i}]",
+                file.locate(entry.span().start)
             );
+            let threshold =
+                lower_threshold(metric, entry.get_ref()).map_err(|e| anyhow!("{at}: {e:#}"))?;
+            thresholds.push((threshold, at));
         }
     }
     for text in &load.thresholds {
         let (metric, expr) = split_threshold(text)?;
-        thresholds.push(
-            Threshold::parse(metric, expr).map_err(|e| anyhow!("--threshold {text:?}: {e}"))?,
+        let at = format!("--threshold {text:?}");
+        let threshold = Threshold::parse(metric, expr).map_err(|e| anyhow!("{at}: {e}"))?;
+        thresholds.push((threshold, at));
+    }
+    let previous = match (&load.previous, &file.previous) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(path)) => Some(base_dir.join(path)),
+        (None, None) => None,
+    };
+    let max_regression = match (&load.max_regression, &file.max_regression) {
+        (Some(text), _) => Some(("--max-regression", text)),
+        (None, Some(text)) => Some(("max_regression", text)),
+        (None, None) => None,
+    }
+    .map(|(field, text)| {
+        throng_report::compare::parse_percent(text).map_err(|e| anyhow!("{field}: {e}"))
+    })
+    .transpose()?;
+    if max_regression.is_some() && previous.is_none() {
+        bail!(
+            "max_regression needs a stored result to compare with: set `previous = \"last-good.json\"` in the plan or pass --previous FILE"
         );
+    }
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    for (threshold, at) in &thresholds {
+        check_references(threshold, &names, previous.is_some())
+            .map_err(|e| anyhow!("{at}: {e}"))?;
     }
     let plan = Plan {
         scenarios,
-        thresholds,
+        thresholds: thresholds.into_iter().map(|(t, _)| t).collect(),
     };
     plan.validate()?;
 
@@ -246,7 +318,108 @@ pub fn lower(
                 .transpose()?,
         },
     };
-    Ok(Lowered { plan, http, data })
+    Ok(Lowered {
+        plan,
+        http,
+        data,
+        previous,
+        max_regression,
+    })
+}
+
+/// One entry of `[thresholds]`: an expression, or a table with options.
+fn lower_threshold(metric: &str, entry: &toml::Value) -> anyhow::Result<Threshold> {
+    const KEYS: [&str; 4] = ["threshold", "severity", "abort_on_fail", "delay_abort_eval"];
+    let table = match entry {
+        toml::Value::String(expression) => return Ok(Threshold::parse(metric, expression)?),
+        toml::Value::Table(table) => table,
+        other => bail!(
+            "expected an expression such as \"p(95) < 500ms\" or a table {{ threshold = \"...\", abort_on_fail = true }}, found {}",
+            other.type_str()
+        ),
+    };
+    if let Some(key) = table.keys().find(|key| !KEYS.contains(&key.as_str())) {
+        let hint = strsim_hint(key, &KEYS);
+        bail!(
+            "unknown key `{key}`{hint}; a threshold table takes {}",
+            KEYS.join(", ")
+        );
+    }
+    let Some(expression) = table.get("threshold") else {
+        bail!(
+            "the table has no `threshold`; write e.g. {{ threshold = \"rate < 1%\", abort_on_fail = true }}"
+        );
+    };
+    let Some(expression) = expression.as_str() else {
+        bail!("`threshold` must be a string such as \"rate < 1%\"");
+    };
+    let mut threshold = Threshold::parse(metric, expression)?;
+    threshold.severity = match table.get("severity").map(|s| s.as_str()) {
+        None | Some(Some("error")) => Severity::Error,
+        Some(Some("warning")) => Severity::Warning,
+        Some(_) => {
+            bail!("`severity` must be \"error\" (fails the run) or \"warning\" (only warns)")
+        }
+    };
+    let abort = match table.get("abort_on_fail") {
+        None => false,
+        Some(toml::Value::Boolean(abort)) => *abort,
+        Some(_) => bail!("`abort_on_fail` must be true or false"),
+    };
+    let delay = match table.get("delay_abort_eval") {
+        None => Duration::ZERO,
+        Some(toml::Value::String(text)) => duration("delay_abort_eval", text)?,
+        Some(_) => bail!("`delay_abort_eval` must be a duration such as \"10s\""),
+    };
+    if table.contains_key("delay_abort_eval") && !abort {
+        bail!("`delay_abort_eval` only applies with `abort_on_fail = true`");
+    }
+    if abort && threshold.severity == Severity::Warning {
+        bail!("a warning cannot abort the run; drop `severity = \"warning\"` or `abort_on_fail`");
+    }
+    threshold.abort_on_fail = abort.then_some(delay);
+    Ok(threshold)
+}
+
+/// `; did you mean `x`?` when `key` is near one of `known`.
+fn strsim_hint(key: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(key, k), k))
+        .filter(|&(distance, _)| distance <= 3)
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+/// Before the run: the scenarios a threshold names exist, and a stored
+/// result is at hand when it reads `previous`.
+fn check_references(
+    threshold: &Threshold,
+    scenarios: &[&str],
+    previous: bool,
+) -> anyhow::Result<()> {
+    let exists = |name: &str| -> anyhow::Result<()> {
+        if scenarios.contains(&name) {
+            return Ok(());
+        }
+        let hint = strsim_hint(name, scenarios);
+        bail!(
+            "{threshold}: the plan has no scenario `{name}`{hint}; its scenarios: {}",
+            scenarios.join(", ")
+        )
+    };
+    if let Some(name) = threshold.scenario() {
+        exists(name)?;
+    }
+    match threshold.baseline() {
+        Some(Baseline::Scenario(name)) => exists(name)?,
+        Some(Baseline::Previous) if !previous => bail!(
+            "{threshold}: `{PREVIOUS}` needs a stored result: set `previous = \"last-good.json\"` in the plan or pass --previous FILE"
+        ),
+        _ => {}
+    }
+    Ok(())
 }
 
 fn duration(field: &str, text: &str) -> anyhow::Result<Duration> {

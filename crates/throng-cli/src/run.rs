@@ -3,12 +3,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, anyhow};
-use throng_engine::{Plan, Run, RunError, RunStats, ScenarioEntry, ScenarioLive, ScenarioState};
+use throng_engine::{
+    Plan, Run, RunControl, RunError, RunStats, ScenarioEntry, ScenarioLive, ScenarioState,
+};
 use throng_host::{Host, HostOptions, Journey, VuFactory};
+use throng_metrics::threshold::{Severity, ThresholdOutcome, evaluate_with, verdict};
 use throng_metrics::{Metrics, RunMeta, RunResults};
 use throng_report::SummaryOptions;
 
@@ -70,7 +73,19 @@ pub async fn execute(
     output: &OutputArgs,
     load: &LoadArgs,
 ) -> Outcome {
-    let Lowered { plan, http, data } = lowered;
+    let Lowered {
+        plan,
+        http,
+        data,
+        previous,
+        max_regression,
+    } = lowered;
+    // The stored result is read before anything runs: a bad file is bad
+    // input, not a surprise after a long run.
+    let previous = match previous.as_deref().map(read_results).transpose() {
+        Ok(previous) => previous,
+        Err(e) => return Outcome::BadInput(e.context("previous")),
+    };
     let log = Arc::new(StderrLog::new(output.quiet));
     let mut options = HostOptions {
         use_cache: !load.no_cache,
@@ -157,7 +172,17 @@ pub async fn execute(
     let started_at = SystemTime::now();
     let began = std::time::Instant::now();
     let sampler = crate::health::Sampler::start();
+    let watcher = AbortWatcher::spawn(
+        &plan,
+        began,
+        started_at,
+        lives.clone(),
+        recorders.clone(),
+        run.control(),
+        previous.clone(),
+    );
     let executed = run.execute().await;
+    let aborted_by = watcher.finish();
     let generator = match sampler {
         Some(sampler) => Some(sampler.finish().await),
         None => None,
@@ -177,10 +202,21 @@ pub async fn execute(
         ),
     };
 
-    let mut results = collect_results(&plan, &stats, &recorders, started_at);
+    let elapsed: Vec<Duration> = (0..plan.scenarios.len())
+        .map(|i| stats.scenarios.get(i).map_or(stats.elapsed, |s| s.elapsed))
+        .collect();
+    let mut results = collect_results(&plan, stats.elapsed, &elapsed, &recorders, started_at);
     results.generator = generator;
-    results.thresholds = throng_metrics::evaluate(&plan.thresholds, &results);
-    let passed = results.thresholds.iter().all(|t| t.passed);
+    results.thresholds = evaluate_with(&plan.thresholds, &results, previous.as_ref());
+    if let Some(i) = aborted_by {
+        results.thresholds[i].aborted_run = true;
+    }
+    if let (Some(max), Some(previous)) = (max_regression, &previous) {
+        results
+            .thresholds
+            .push(regression_gate(previous, &results, max));
+    }
+    let passed = verdict(&results.thresholds);
 
     // Results are written first, so nothing measured is lost whatever
     // happens to the rest.
@@ -199,6 +235,14 @@ pub async fn execute(
     }
     if let Some(e) = crashed {
         return Outcome::Aborted(anyhow!(e));
+    }
+    if let Some(i) = aborted_by {
+        let t = &results.thresholds[i];
+        return Outcome::Aborted(anyhow!(
+            "threshold `{}: {}` failed and has abort_on_fail",
+            t.metric,
+            t.expression
+        ));
     }
     let started: u32 = stats.scenarios.iter().map(|s| s.vus_started).sum();
     let failed: u32 = stats.scenarios.iter().map(|s| s.vus_failed).sum();
@@ -251,9 +295,11 @@ fn load_data(data: &[DataDecl]) -> anyhow::Result<throng_data::Feeders> {
 
 /// Per-scenario results, and for a plan of several scenarios their sum with
 /// the scenarios nested.
+/// `elapsed` is the plan's wall time, `scenario_elapsed` each scenario's.
 fn collect_results(
     plan: &Plan,
-    stats: &RunStats,
+    elapsed: Duration,
+    scenario_elapsed: &[Duration],
     recorders: &[Arc<Metrics>],
     started_at: SystemTime,
 ) -> RunResults {
@@ -261,10 +307,7 @@ fn collect_results(
         let s = &plan.scenarios[i];
         RunMeta {
             started_at,
-            duration: stats
-                .scenarios
-                .get(i)
-                .map_or(stats.elapsed, |st| st.elapsed),
+            duration: scenario_elapsed.get(i).copied().unwrap_or(elapsed),
             scenario: s.name.clone(),
             executor: s.executor.name().to_owned(),
             vus: s.executor.max_vus(),
@@ -279,7 +322,7 @@ fn collect_results(
         &all,
         RunMeta {
             started_at,
-            duration: stats.elapsed,
+            duration: elapsed,
             scenario: plan
                 .scenarios
                 .iter()
@@ -297,6 +340,132 @@ fn collect_results(
         .map(|(i, m)| m.results(meta(i)))
         .collect();
     total
+}
+
+/// Reads a results file written by `--out`; errors name the file.
+pub fn read_results(path: &Path) -> anyhow::Result<RunResults> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    RunResults::from_json(std::io::BufReader::new(file))
+        .with_context(|| format!("{} is not a throng results file", path.display()))
+}
+
+/// The `max_regression` gate as one threshold outcome: the worst change
+/// against `previous`, and which metrics regressed.
+fn regression_gate(previous: &RunResults, results: &RunResults, max: f64) -> ThresholdOutcome {
+    let comparison = throng_report::compare::compare(previous, results);
+    let regressions = comparison.regressions(max);
+    let worst = comparison
+        .changes
+        .iter()
+        .filter_map(|c| c.worse_by)
+        .fold(0.0, f64::max);
+    let note = (!regressions.is_empty()).then(|| {
+        let listed: Vec<String> = regressions
+            .iter()
+            .take(5)
+            .map(|c| {
+                format!(
+                    "{}: {} {:+.1}%",
+                    c.scope,
+                    c.metric,
+                    c.worse_by.unwrap_or(0.0) * 100.0
+                )
+            })
+            .collect();
+        let more = regressions.len().saturating_sub(listed.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!("worse than previous: {}{more}", listed.join(", "))
+    });
+    ThresholdOutcome {
+        metric: "regression".to_owned(),
+        expression: format!("worst change vs previous <= {}%", max * 100.0),
+        observed: Some(worst * 100.0),
+        unit: "%".to_owned(),
+        passed: regressions.is_empty(),
+        limit: Some(max * 100.0),
+        severity: Severity::Error,
+        aborted_run: false,
+        note,
+    }
+}
+
+/// Judges the thresholds that have `abort_on_fail` once a second on what
+/// was measured so far, and stops the run at the first that fails.
+struct AbortWatcher {
+    task: Option<tokio::task::JoinHandle<()>>,
+    fired: Arc<std::sync::Mutex<Option<usize>>>,
+}
+
+impl AbortWatcher {
+    #[allow(clippy::too_many_arguments)]
+    fn spawn(
+        plan: &Plan,
+        began: Instant,
+        started_at: SystemTime,
+        lives: Vec<Arc<ScenarioLive>>,
+        recorders: Vec<Arc<Metrics>>,
+        control: RunControl,
+        previous: Option<RunResults>,
+    ) -> AbortWatcher {
+        let fired = Arc::new(std::sync::Mutex::new(None));
+        let watched: Vec<(usize, Duration)> = plan
+            .thresholds
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.abort_on_fail.map(|delay| (i, delay)))
+            .collect();
+        if watched.is_empty() {
+            return AbortWatcher { task: None, fired };
+        }
+        let plan = plan.clone();
+        let slot = fired.clone();
+        let task = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(Duration::from_secs(1));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let elapsed = began.elapsed();
+                let due: Vec<usize> = watched
+                    .iter()
+                    .filter(|&&(_, delay)| elapsed >= delay)
+                    .map(|&(i, _)| i)
+                    .collect();
+                if due.is_empty() {
+                    continue;
+                }
+                let scenario_elapsed: Vec<Duration> = lives.iter().map(|l| l.elapsed()).collect();
+                let results =
+                    collect_results(&plan, elapsed, &scenario_elapsed, &recorders, started_at);
+                let failed = due.into_iter().find(|&i| {
+                    plan.thresholds[i]
+                        .evaluate_with(&results, previous.as_ref())
+                        .fails_run()
+                });
+                if let Some(i) = failed {
+                    *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(i);
+                    control.stop();
+                    return;
+                }
+            }
+        });
+        AbortWatcher {
+            task: Some(task),
+            fired,
+        }
+    }
+
+    /// Stops watching; the index of the threshold that stopped the run.
+    fn finish(self) -> Option<usize> {
+        if let Some(task) = self.task {
+            task.abort();
+        }
+        *self.fired.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 fn live_view(lives: &[Arc<ScenarioLive>], recorders: &[Arc<Metrics>]) -> Vec<LiveScenario> {

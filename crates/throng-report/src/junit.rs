@@ -11,12 +11,13 @@ use std::time::SystemTime;
 
 use throng_metrics::{CheckStats, RunResults, ThresholdOutcome};
 
-use crate::units;
+use crate::summary::describe_outcome;
 
 /// JUnit XML: a `<testsuites>` with a `<testsuite name="thresholds">` (one
 /// `<testcase>` per threshold, named `metric: expression`, with a
-/// `<failure message="observed X (limit …)">` when it failed, or with the
-/// note when there were no samples) and a `<testsuite name="checks">` (one
+/// `<failure message="observed X · limit Y …">` when it failed; a threshold
+/// of severity `warning` that was not met passes with a note in its
+/// output) and a `<testsuite name="checks">` (one
 /// `<testcase>` per check name, failing when any of its checks failed, with
 /// the message `N of M failed`).
 ///
@@ -85,23 +86,16 @@ fn failures(cases: &[Case]) -> usize {
 }
 
 fn threshold_case(outcome: &ThresholdOutcome) -> Case {
-    let observed = outcome
-        .observed
-        .map(|value| format!("observed {}", units::observed(value, &outcome.unit)));
-    let output = match (&observed, &outcome.note) {
-        (Some(observed), None) => observed.clone(),
-        (Some(observed), Some(note)) => format!("{observed} ({note})"),
-        (None, Some(note)) => note.clone(),
-        (None, None) => "not observed".to_owned(),
+    let described = describe_outcome(outcome);
+    // A warning that was not met is reported, not failed: CI keeps going.
+    let output = if !outcome.passed && !outcome.fails_run() {
+        format!("warning not met: {described}")
+    } else {
+        described.clone()
     };
-    let failure = (!outcome.passed).then(|| match (&observed, &outcome.note) {
-        (Some(observed), None) => format!("{observed} (limit {})", outcome.expression),
-        (Some(observed), Some(note)) => {
-            format!("{observed} (limit {}; {note})", outcome.expression)
-        }
-        // Nothing was measured: the note says why (`no samples`, ...).
-        (None, _) => output.clone(),
-    });
+    // The case's name holds the expression; the message says what was
+    // measured against which limit.
+    let failure = outcome.fails_run().then(|| described.clone());
     Case {
         name: format!("{}: {}", outcome.metric, outcome.expression),
         failure,

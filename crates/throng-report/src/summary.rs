@@ -60,22 +60,44 @@ impl Summary<'_> {
 
     fn verdict(&self, lines: &mut Vec<String>) {
         let thresholds = &self.results.thresholds;
-        let failed = thresholds.iter().filter(|t| !t.passed).count();
+        let failed = thresholds.iter().filter(|t| t.fails_run()).count();
+        let warned = thresholds
+            .iter()
+            .filter(|t| !t.passed && !t.fails_run())
+            .count();
+        let warnings = match warned {
+            0 => String::new(),
+            n => format!(" · {n} {} not met", plural(n, "warning")),
+        };
         let verdict = match (thresholds.len(), failed) {
             (0, _) => self.paint.paint(Style::Dim, "– no thresholds to judge"),
-            (total, 0) => self.paint.paint(
+            (total, 0) if warned == 0 => self.paint.paint(
                 Style::Good,
                 &format!("✓ all {total} {} passed", plural(total, "threshold")),
+            ),
+            (total, 0) => self.paint.paint(
+                Style::Warn,
+                &format!(
+                    "✓ no threshold failed ({total} {}){warnings}",
+                    plural(total, "threshold")
+                ),
             ),
             (total, failed) => self.paint.paint(
                 Style::BadBold,
                 &format!(
-                    "✗ {failed} of {total} {} failed",
+                    "✗ {failed} of {total} {} failed{warnings}",
                     plural(total, "threshold")
                 ),
             ),
         };
         lines.push(verdict);
+        if let Some(t) = thresholds.iter().find(|t| t.aborted_run) {
+            let line = format!(
+                "⚠ the run was stopped early: `{}: {}` failed and has abort_on_fail",
+                t.metric, t.expression
+            );
+            lines.push(self.paint.paint(Style::BadBold, &line));
+        }
         if let Some(g) = self.results.generator.as_ref().filter(|g| g.saturated) {
             let warning = format!(
                 "⚠ the load generator was saturated (cpu max {:.0} % of {} {}, timer lag max {}): figures may be skewed",
@@ -111,8 +133,10 @@ impl Summary<'_> {
         for outcome in thresholds {
             let mark = if outcome.passed {
                 Cell::styled("✓", Style::Good)
-            } else {
+            } else if outcome.fails_run() {
                 Cell::styled("✗", Style::Bad)
+            } else {
+                Cell::styled("⚠", Style::Warn)
             };
             table.row(vec![
                 mark,
@@ -127,24 +151,12 @@ impl Summary<'_> {
     fn observed(&self, outcome: &ThresholdOutcome) -> Cell {
         let style = if outcome.passed {
             Style::Plain
-        } else {
+        } else if outcome.fails_run() {
             Style::Bad
+        } else {
+            Style::Warn
         };
-        match (outcome.observed, &outcome.note) {
-            (Some(value), None) => Cell::styled(
-                format!("observed {}", units::observed(value, &outcome.unit)),
-                style,
-            ),
-            (Some(value), Some(note)) => Cell::styled(
-                format!(
-                    "observed {} ({note})",
-                    units::observed(value, &outcome.unit)
-                ),
-                style,
-            ),
-            (None, Some(note)) => Cell::styled(note.clone(), style),
-            (None, None) => Cell::styled("not observed", style),
-        }
+        Cell::styled(describe_outcome(outcome), style)
     }
 
     /// One row per scenario of a multi-scenario plan: the phases of a
@@ -474,4 +486,29 @@ fn plural(count: usize, word: &str) -> String {
     } else {
         format!("{word}s")
     }
+}
+
+/// `observed 250.1 ms · limit 200 ms (note)`: the measured value next to
+/// the limit it was held against, as the summary and JUnit show it.
+pub(crate) fn describe_outcome(outcome: &ThresholdOutcome) -> String {
+    let mut text = match outcome.observed {
+        Some(value) => format!("observed {}", units::observed(value, &outcome.unit)),
+        None if outcome.note.is_none() => "not observed".to_owned(),
+        None => String::new(),
+    };
+    if let (Some(_), Some(limit)) = (outcome.observed, outcome.limit) {
+        text.push_str(&format!(
+            " · limit {}",
+            units::observed(limit, &outcome.unit)
+        ));
+    }
+    match (&outcome.note, text.is_empty()) {
+        (Some(note), true) => text.push_str(note),
+        (Some(note), false) => text.push_str(&format!(" ({note})")),
+        (None, _) => {}
+    }
+    if outcome.aborted_run {
+        text.push_str(" · stopped the run");
+    }
+    text
 }

@@ -3,35 +3,82 @@
 use hdrhistogram::Histogram;
 
 use super::parse::{ValueUnit, closest};
-use super::{Aggregation, Kind, Threshold, ThresholdOutcome};
+use super::{Aggregation, Baseline, Kind, Limit, Source, Threshold, ThresholdOutcome};
 use crate::results::{
     DurationStats, HTTP_REQ_DURATION, ITERATION_DURATION, RunResults, endpoint_histogram_key,
     micros_to_ms,
 };
 
-/// Judges every threshold against `results`, in order.
+/// Judges every threshold against `results`, in order. A threshold
+/// relative to `previous` fails with a note; use [`evaluate_with`] to
+/// supply the stored result.
 pub fn evaluate(thresholds: &[Threshold], results: &RunResults) -> Vec<ThresholdOutcome> {
+    evaluate_with(thresholds, results, None)
+}
+
+/// Judges every threshold against `results`, in order; thresholds
+/// relative to `previous` read `previous`.
+pub fn evaluate_with(
+    thresholds: &[Threshold],
+    results: &RunResults,
+    previous: Option<&RunResults>,
+) -> Vec<ThresholdOutcome> {
     thresholds
         .iter()
-        .map(|threshold| evaluate_one(threshold, results))
+        .map(|threshold| evaluate_one(threshold, results, previous))
         .collect()
 }
 
-pub(super) fn evaluate_one(threshold: &Threshold, results: &RunResults) -> ThresholdOutcome {
+/// Whether a run with these outcomes passes: no threshold of severity
+/// `error` failed.
+pub fn verdict(outcomes: &[ThresholdOutcome]) -> bool {
+    !outcomes.iter().any(ThresholdOutcome::fails_run)
+}
+
+pub(super) fn evaluate_one(
+    threshold: &Threshold,
+    results: &RunResults,
+    previous: Option<&RunResults>,
+) -> ThresholdOutcome {
     let unit = ValueUnit::of(threshold.source.metric.kind, threshold.aggregation);
-    let observation = match &threshold.source.scenario {
-        None => observe(threshold, results),
-        Some(name) => match scenario_results(results, name) {
-            Some(scenario) => observe(threshold, scenario),
-            None => Err(format!("the run has no scenario named `{name}`")),
-        },
+    let observation = observe_in(&threshold.source, threshold.aggregation, results);
+    let limit = match &threshold.limit {
+        Limit::Fixed(value) => Ok(*value),
+        Limit::Relative {
+            factor,
+            baseline,
+            aggregation,
+        } => {
+            let (label, measured) = match baseline {
+                Baseline::Scenario(name) => {
+                    let source = Source {
+                        scenario: Some(name.clone()),
+                        ..threshold.source.clone()
+                    };
+                    (format!("scenario `{name}`"), Some((source, results)))
+                }
+                Baseline::Previous => (
+                    "the previous run".to_owned(),
+                    previous.map(|previous| (threshold.source.clone(), previous)),
+                ),
+            };
+            match measured {
+                None => Err("no previous results to compare with".to_owned()),
+                Some((source, baseline)) => observe_in(&source, *aggregation, baseline)
+                    .map(|observation| observation.value * factor)
+                    .map_err(|note| format!("baseline {label}: {note}")),
+            }
+        }
     };
-    let (observed, passed, note) = match observation {
-        Ok(Observation { value, note }) => {
-            let passed = threshold.operator.holds(value, threshold.limit);
+    let (observed, passed, note) = match (observation, &limit) {
+        (Ok(Observation { value, note }), Ok(limit)) => {
+            let passed = threshold.operator.holds(value, *limit);
             (Some(in_unit(value, unit)), passed, note)
         }
-        Err(note) => (None, false, Some(note)),
+        (Ok(Observation { value, .. }), Err(note)) => {
+            (Some(in_unit(value, unit)), false, Some(note.clone()))
+        }
+        (Err(note), _) => (None, false, Some(note)),
     };
     ThresholdOutcome {
         metric: threshold.metric.clone(),
@@ -39,7 +86,26 @@ pub(super) fn evaluate_one(threshold: &Threshold, results: &RunResults) -> Thres
         observed,
         unit: unit.symbol().to_owned(),
         passed,
+        limit: limit.ok().map(|limit| in_unit(limit, unit)),
+        severity: threshold.severity,
+        aborted_run: false,
         note,
+    }
+}
+
+/// The value `source` aggregated by `aggregation` in `results`, or in the
+/// scenario it names.
+fn observe_in(
+    source: &Source,
+    aggregation: Aggregation,
+    results: &RunResults,
+) -> Result<Observation, String> {
+    match &source.scenario {
+        None => observe(source, aggregation, results),
+        Some(name) => match scenario_results(results, name) {
+            Some(scenario) => observe(source, aggregation, scenario),
+            None => Err(format!("the run has no scenario named `{name}`")),
+        },
     }
 }
 
@@ -64,14 +130,17 @@ impl From<f64> for Observation {
     }
 }
 
-/// The value `threshold` is about, or why there is none.
-fn observe(threshold: &Threshold, results: &RunResults) -> Result<Observation, String> {
-    let metric = threshold.source.metric;
-    let filter = threshold.source.filter.as_deref();
+/// The value `source` aggregated by `aggregation` is, or why there is none.
+fn observe(
+    source: &Source,
+    aggregation: Aggregation,
+    results: &RunResults,
+) -> Result<Observation, String> {
+    let metric = source.metric;
+    let filter = source.filter.as_deref();
     let totals = &results.totals;
-    let aggregation = threshold.aggregation;
     match (metric.name, metric.kind) {
-        (_, Kind::Trend) => trend(threshold, results).map(Observation::from),
+        (_, Kind::Trend) => trend(source, aggregation, results).map(Observation::from),
         ("http_req_failed", _) => match filter {
             None if totals.requests > 0 => Ok(totals.failure_rate.into()),
             None => Err(NO_SAMPLES.to_owned()),
@@ -139,9 +208,9 @@ fn pick(aggregation: Aggregation, count: u64, per_second: f64) -> f64 {
 }
 
 /// The duration (ms) a trend threshold is about.
-fn trend(threshold: &Threshold, results: &RunResults) -> Result<f64, String> {
-    let metric = threshold.source.metric.name;
-    let (stats, key) = match threshold.source.filter.as_deref() {
+fn trend(source: &Source, aggregation: Aggregation, results: &RunResults) -> Result<f64, String> {
+    let metric = source.metric.name;
+    let (stats, key) = match source.filter.as_deref() {
         Some(name) => match results.endpoint(name) {
             Some(endpoint) => (endpoint.stats, endpoint_histogram_key(name)),
             None => return Err(no_endpoint(results, name)),
@@ -161,7 +230,7 @@ fn trend(threshold: &Threshold, results: &RunResults) -> Result<f64, String> {
     if stats.count == 0 {
         return Err(NO_SAMPLES.to_owned());
     }
-    if let Some(value) = from_stats(&stats, threshold.aggregation) {
+    if let Some(value) = from_stats(&stats, aggregation) {
         return Ok(value);
     }
     // Percentiles the statistics do not hold come from the histogram.
@@ -170,8 +239,8 @@ fn trend(threshold: &Threshold, results: &RunResults) -> Result<f64, String> {
         Ok(None) => return Err(format!("histogram `{key}` is not in the results")),
         Err(error) => return Err(error.to_string()),
     };
-    from_histogram(&histogram, threshold.aggregation)
-        .ok_or_else(|| format!("`{metric}` has no aggregation `{}`", threshold.expression))
+    from_histogram(&histogram, aggregation)
+        .ok_or_else(|| format!("`{metric}` has no aggregation {aggregation:?}"))
 }
 
 fn from_stats(stats: &DurationStats, aggregation: Aggregation) -> Option<f64> {

@@ -17,6 +17,24 @@
 //! Operators are `<`, `<=`, `>`, `>=`, `==` and `!=`; `p(N)` takes any N
 //! from 0 to 100, such as `p(99.9)`.
 //!
+//! # Relative thresholds
+//!
+//! The value may instead be a **reference** to the same metric (and tag
+//! filter) measured elsewhere, optionally scaled: `SOURCE.AGGREGATION`,
+//! `Nx SOURCE.AGGREGATION`, or `SOURCE.AGGREGATION + N%`. The source is
+//! either a scenario of the same run, or `previous`, a stored earlier
+//! result the caller supplies (see [`evaluate_with`]):
+//!
+//! | threshold | meaning |
+//! |---|---|
+//! | `http_req_duration{scenario:trajectory}: p(95) < 2x baseline.p50` | the trajectory scenario's p95 stays below twice the baseline scenario's median |
+//! | `http_req_duration{name:query}: p(95) <= previous.p(95) + 20%` | no more than 20 % slower than the stored run |
+//! | `http_reqs: rate >= 0.9x previous.rate` | throughput at least 90 % of the stored run's |
+//!
+//! In references percentiles may be written `p95` as well as `p(95)`. The
+//! referenced aggregation must be in the same unit as the threshold's own
+//! (a request count cannot be compared with a rate per second).
+//!
 //! **Unlike k6, a threshold with nothing to judge fails** (note
 //! `"no samples"`): a gate on `http_req_duration{name:login}` that saw no
 //! login request, because the journey broke or the name has a typo, must
@@ -38,11 +56,16 @@ mod evaluate;
 mod parse;
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use evaluate::evaluate;
-pub use parse::{ThresholdError, ThresholdErrorKind};
+pub use evaluate::{evaluate, evaluate_with, verdict};
+pub use parse::{ThresholdError, ThresholdErrorKind, UnitMismatch};
+
+/// The name of the stored earlier result in relative thresholds
+/// (`previous.p(95)`).
+pub const PREVIOUS: &str = "previous";
 
 /// One parsed threshold.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,9 +78,54 @@ pub struct Threshold {
     pub(crate) source: Source,
     pub(crate) aggregation: Aggregation,
     pub(crate) operator: Operator,
-    /// The limit in the metric's base unit: milliseconds, a fraction,
-    /// a count, per second, bytes or bytes per second.
-    pub(crate) limit: f64,
+    pub(crate) limit: Limit,
+    /// Whether a failure fails the run or only warns.
+    pub severity: Severity,
+    /// `Some(delay)`: stop the run as soon as this threshold fails, judged
+    /// every second on what was measured so far, once `delay` has passed
+    /// since the run started (k6's `abortOnFail` and `delayAbortEval`).
+    pub abort_on_fail: Option<Duration>,
+}
+
+/// What a failed threshold means for the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The run fails (exit code 1).
+    #[default]
+    Error,
+    /// The summary warns; the verdict is unaffected.
+    Warning,
+}
+
+impl Severity {
+    fn is_error(&self) -> bool {
+        *self == Severity::Error
+    }
+}
+
+/// What a relative threshold compares against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Baseline {
+    /// Another scenario of the same run, by name.
+    Scenario(String),
+    /// The stored earlier result ([`PREVIOUS`]).
+    Previous,
+}
+
+/// The limit of a threshold, in the metric's base unit: milliseconds, a
+/// fraction, a count, per second, bytes or bytes per second.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Limit {
+    /// A value written in the expression.
+    Fixed(f64),
+    /// `factor` times the same metric aggregated by `aggregation` in
+    /// `baseline`.
+    Relative {
+        factor: f64,
+        baseline: Baseline,
+        aggregation: Aggregation,
+    },
 }
 
 impl Threshold {
@@ -69,7 +137,32 @@ impl Threshold {
 
     /// Judges this threshold against a run's results.
     pub fn evaluate(&self, results: &crate::RunResults) -> ThresholdOutcome {
-        evaluate::evaluate_one(self, results)
+        evaluate::evaluate_one(self, results, None)
+    }
+
+    /// Judges this threshold, reading `previous` for a threshold relative
+    /// to the stored earlier result.
+    pub fn evaluate_with(
+        &self,
+        results: &crate::RunResults,
+        previous: Option<&crate::RunResults>,
+    ) -> ThresholdOutcome {
+        evaluate::evaluate_one(self, results, previous)
+    }
+
+    /// What a relative threshold compares against; `None` for a fixed
+    /// limit. Callers check before the run that the scenario exists and
+    /// that a stored result is at hand.
+    pub fn baseline(&self) -> Option<&Baseline> {
+        match &self.limit {
+            Limit::Fixed(_) => None,
+            Limit::Relative { baseline, .. } => Some(baseline),
+        }
+    }
+
+    /// The scenario this threshold judges (`{scenario:NAME}`), if any.
+    pub fn scenario(&self) -> Option<&str> {
+        self.source.scenario.as_deref()
     }
 }
 
@@ -94,10 +187,31 @@ pub struct ThresholdOutcome {
     pub unit: String,
     /// Whether the threshold held.
     pub passed: bool,
+    /// The limit the observed value was held against, in `unit`: the
+    /// written value, or for a relative threshold the value it worked out
+    /// to; `None` when a relative threshold's baseline had nothing to
+    /// measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    /// Whether a failure fails the run (`error`) or only warns.
+    #[serde(default, skip_serializing_if = "Severity::is_error")]
+    pub severity: Severity,
+    /// Whether this threshold's failure stopped the run early
+    /// (`abort_on_fail`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aborted_run: bool,
     /// Why there is no observed value (`no samples`, ...), or a remark on
     /// it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl ThresholdOutcome {
+    /// Whether this outcome fails the run: it did not hold, and it is not
+    /// a warning.
+    pub fn fails_run(&self) -> bool {
+        !self.passed && self.severity == Severity::Error
+    }
 }
 
 /// Which number of the results a threshold reads.

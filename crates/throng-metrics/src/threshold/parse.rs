@@ -1,7 +1,10 @@
 //! From `("http_req_duration{name:query}", "p(95) < 200ms")` to a
 //! [`Threshold`].
 
-use super::{Aggregation, Kind, METRICS, MetricSpec, Operator, Source, Threshold};
+use super::{
+    Aggregation, Baseline, Kind, Limit, METRICS, MetricSpec, Operator, PREVIOUS, Severity, Source,
+    Threshold,
+};
 
 /// A threshold that cannot be parsed: which one, and what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -93,6 +96,35 @@ pub enum ThresholdErrorKind {
         /// What the value should look like.
         expected: &'static str,
     },
+    /// The value reads like a reference to a baseline but is not one.
+    #[error(
+        "`{value}` is not a reference: {problem}; write e.g. `2x baseline.p50`, `baseline.p(95)` or `previous.p(95) + 20%`"
+    )]
+    BadReference {
+        /// The value as written.
+        value: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The referenced aggregation is in another unit than the threshold's.
+    #[error("{0}")]
+    ReferenceUnit(Box<UnitMismatch>),
+}
+
+/// A relative threshold whose two sides measure different things.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "`{reference}` is {theirs} but `{aggregation}` is {ours}; compare like with like, e.g. `{aggregation} < 2x baseline.{aggregation}`"
+)]
+pub struct UnitMismatch {
+    /// The threshold's own aggregation.
+    pub aggregation: String,
+    /// The referenced aggregation, as written.
+    pub reference: String,
+    /// What the threshold's aggregation measures.
+    pub ours: &'static str,
+    /// What the referenced aggregation measures.
+    pub theirs: &'static str,
 }
 
 fn suggest(suggestion: Option<&str>) -> String {
@@ -137,6 +169,8 @@ pub(super) fn parse(metric: &str, expression: &str) -> Result<Threshold, Thresho
         aggregation,
         operator,
         limit,
+        severity: Severity::Error,
+        abort_on_fail: None,
     })
 }
 
@@ -220,7 +254,7 @@ pub(super) fn closest<'c>(
 fn parse_expression(
     metric: &'static MetricSpec,
     text: &str,
-) -> Result<(Aggregation, Operator, f64), ThresholdErrorKind> {
+) -> Result<(Aggregation, Operator, Limit), ThresholdErrorKind> {
     let start = text
         .find(['<', '>', '=', '!'])
         .ok_or(ThresholdErrorKind::MissingOperator)?;
@@ -242,13 +276,154 @@ fn parse_expression(
             expected: unit.expected(),
         });
     }
+    if let Some(reference) = Reference::split(value_text) {
+        let limit = reference.parse(metric, aggregation_text, aggregation)?;
+        return Ok((aggregation, operator, limit));
+    }
     let limit = unit
         .parse(value_text)
         .ok_or_else(|| ThresholdErrorKind::BadValue {
             value: value_text.to_owned(),
             expected: unit.expected(),
         })?;
-    Ok((aggregation, operator, limit))
+    Ok((aggregation, operator, Limit::Fixed(limit)))
+}
+
+/// A value that reads like a reference (`2x baseline.p50`,
+/// `previous.p(95) + 20%`), split into its parts but not yet checked.
+struct Reference<'t> {
+    text: &'t str,
+    /// The number before `x`, if any.
+    factor: Option<&'t str>,
+    /// `baseline.p50`.
+    target: &'t str,
+    /// The signed percentage after the target, as written (`+ 20%`).
+    percent: Option<&'t str>,
+}
+
+impl<'t> Reference<'t> {
+    /// `Some` when `text` is meant as a reference: after an optional
+    /// factor it starts with a letter or `_`, where a plain value starts
+    /// with a digit.
+    fn split(text: &'t str) -> Option<Reference<'t>> {
+        let digits = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (factor, rest) = if digits > 0 {
+            let rest = text[digits..].trim_start();
+            let rest = ["x", "×", "*"]
+                .iter()
+                .find_map(|sign| rest.strip_prefix(sign))?;
+            (Some(&text[..digits]), rest.trim_start())
+        } else {
+            (None, text)
+        };
+        if !rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            return None;
+        }
+        let (target, percent) = match rest.find(['+', '-']) {
+            // A `-` inside a scenario name (`single-user.p50`) is part of
+            // the name when what follows is not a percentage.
+            Some(at) if rest[at + 1..].trim().ends_with('%') => {
+                (rest[..at].trim(), Some(rest[at..].trim()))
+            }
+            _ => (rest.trim(), None),
+        };
+        Some(Reference {
+            text,
+            factor,
+            target,
+            percent,
+        })
+    }
+
+    fn parse(
+        &self,
+        metric: &'static MetricSpec,
+        aggregation_text: &str,
+        aggregation: Aggregation,
+    ) -> Result<Limit, ThresholdErrorKind> {
+        let bad = |problem: String| ThresholdErrorKind::BadReference {
+            value: self.text.to_owned(),
+            problem,
+        };
+        let mut factor = match self.factor {
+            None => 1.0,
+            Some(text) => text
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && *f > 0.0)
+                .ok_or_else(|| bad(format!("`{text}` is not a positive factor")))?,
+        };
+        if let Some(percent) = self.percent {
+            let (sign, number) = percent.split_at(1);
+            let number = number.trim().trim_end_matches('%').trim();
+            let value: f64 = number
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| bad(format!("`{percent}` is not a percentage")))?;
+            let change = if sign == "-" { -value } else { value } / 100.0;
+            if 1.0 + change <= 0.0 {
+                return Err(bad(format!("`{percent}` leaves nothing of the baseline")));
+            }
+            factor *= 1.0 + change;
+        }
+        // The source is everything before the aggregation's dot; `p(99.9)`
+        // and `p99.9` hold dots of their own.
+        let split = [".p(", ".p"]
+            .iter()
+            .filter_map(|marker| self.target.find(marker))
+            .min()
+            .or_else(|| self.target.rfind('.'));
+        let Some(dot) = split else {
+            return Err(bad(format!(
+                "`{}` names no aggregation after a `.`",
+                self.target
+            )));
+        };
+        let (source, reference) = (&self.target[..dot], &self.target[dot + 1..]);
+        if source.is_empty() || reference.is_empty() {
+            return Err(bad(format!(
+                "`{}` is not `SOURCE.AGGREGATION`",
+                self.target
+            )));
+        }
+        let written = shorthand_percentile(reference);
+        let theirs = parse_aggregation(metric, &written)?;
+        let (ours_unit, theirs_unit) = (
+            ValueUnit::of(metric.kind, aggregation),
+            ValueUnit::of(metric.kind, theirs),
+        );
+        if ours_unit != theirs_unit {
+            return Err(ThresholdErrorKind::ReferenceUnit(Box::new(UnitMismatch {
+                aggregation: aggregation_text.to_owned(),
+                reference: reference.to_owned(),
+                ours: ours_unit.measures(),
+                theirs: theirs_unit.measures(),
+            })));
+        }
+        let baseline = if source == PREVIOUS {
+            Baseline::Previous
+        } else {
+            Baseline::Scenario(source.to_owned())
+        };
+        Ok(Limit::Relative {
+            factor,
+            baseline,
+            aggregation: theirs,
+        })
+    }
+}
+
+/// `p95` as `p(95)`; anything else unchanged.
+fn shorthand_percentile(text: &str) -> String {
+    match text.strip_prefix('p') {
+        Some(number) if number.starts_with(|c: char| c.is_ascii_digit()) => {
+            format!("p({number})")
+        }
+        _ => text.to_owned(),
+    }
 }
 
 /// The operator at the start of `text` and its length in bytes.
@@ -373,6 +548,18 @@ impl ValueUnit {
             ValueUnit::PerSecond => "/s",
             ValueUnit::Bytes => "B",
             ValueUnit::BytesPerSecond => "B/s",
+        }
+    }
+
+    /// What a value in this unit measures, for error messages.
+    fn measures(self) -> &'static str {
+        match self {
+            ValueUnit::Duration => "a duration",
+            ValueUnit::Fraction => "a rate",
+            ValueUnit::Count => "a count",
+            ValueUnit::PerSecond => "a rate per second",
+            ValueUnit::Bytes => "a size",
+            ValueUnit::BytesPerSecond => "a throughput",
         }
     }
 

@@ -325,6 +325,36 @@ fn bad_expressions() {
             "p(95) < 1s",
             "tag filter `{name:}` is not of the form `{name:value}`",
         ),
+        (
+            "http_req_duration",
+            "p(95) < 2x baseline",
+            "`2x baseline` is not a reference: `baseline` names no aggregation after a `.`; write e.g. `2x baseline.p50`, `baseline.p(95)` or `previous.p(95) + 20%`",
+        ),
+        (
+            "http_req_duration",
+            "p(95) < 0x baseline.p50",
+            "`0x baseline.p50` is not a reference: `0` is not a positive factor; write e.g. `2x baseline.p50`, `baseline.p(95)` or `previous.p(95) + 20%`",
+        ),
+        (
+            "http_req_duration",
+            "p(95) < baseline.p(95) - 100%",
+            "`baseline.p(95) - 100%` is not a reference: `- 100%` leaves nothing of the baseline; write e.g. `2x baseline.p50`, `baseline.p(95)` or `previous.p(95) + 20%`",
+        ),
+        (
+            "http_req_duration",
+            "p(95) < 2x baseline.rate",
+            "`http_req_duration` has no aggregation `rate`; it takes avg, min, max, med, p(N)",
+        ),
+        (
+            "http_req_duration",
+            "p(95) < 2x baseline.p(200)",
+            "`p(200)` is not a percentile; write p(N) with N from 0 to 100, e.g. p(95) or p(99.9)",
+        ),
+        (
+            "http_reqs",
+            "rate > 0.9x previous.count",
+            "`count` is a count but `rate` is a rate per second; compare like with like, e.g. `rate < 2x baseline.rate`",
+        ),
     ];
     let mut failures = Vec::new();
     for (metric, expression, message) in table {
@@ -389,5 +419,158 @@ fn evaluate_keeps_order_and_text() {
             ("http_reqs", "count > 0", true),
             ("http_req_duration", "p(95) < 200ms", false),
         ]
+    );
+}
+
+/// `results()` as the top level of a two-scenario run: `baseline` had the
+/// ten 100 ms logins, `load` the 90 queries (p50 20 ms, p95 250 ms).
+fn two_scenarios() -> RunResults {
+    let baseline = Metrics::new();
+    let load = Metrics::new();
+    for _ in 0..10 {
+        baseline.record_request(&request("login", 100_000));
+    }
+    for _ in 0..80 {
+        load.record_request(&request("query", 20_000));
+    }
+    for _ in 0..10 {
+        load.record_request(&request("query", 250_000));
+    }
+    let mut all = Metrics::merged_results(&[&baseline, &load], meta(10));
+    let named = |metrics: &Metrics, name: &str| {
+        let mut results = metrics.results(meta(10));
+        results.meta.scenario = name.to_owned();
+        results
+    };
+    all.scenarios = vec![named(&baseline, "baseline"), named(&load, "load")];
+    all
+}
+
+#[test]
+fn relative_to_another_scenario() {
+    let results = two_scenarios();
+    // (metric, expression, observed, limit, passed)
+    let table: &[(&str, &str, f64, f64, bool)] = &[
+        // load p95 250.111 ms against 2 × baseline's median of 100 ms
+        // (100.031: the top of its histogram bucket).
+        (
+            "http_req_duration{scenario:load}",
+            "p(95) < 2x baseline.p50",
+            250.111,
+            200.062,
+            false,
+        ),
+        (
+            "http_req_duration{scenario:load}",
+            "p(95) < 3 x baseline.p(50)",
+            250.111,
+            300.093,
+            true,
+        ),
+        (
+            "http_req_duration{scenario:load}",
+            "med <= baseline.med - 75%",
+            20.015,
+            25.007_75,
+            true,
+        ),
+        (
+            "http_req_duration{scenario:load}",
+            "p(99.9) < baseline.p99.9 + 150%",
+            250.111,
+            250.077_5,
+            false,
+        ),
+        // 90 requests against 10, counted over the same 10 s.
+        (
+            "http_reqs{scenario:load}",
+            "rate >= 9x baseline.rate",
+            9.0,
+            9.0,
+            true,
+        ),
+        (
+            "http_reqs{scenario:load}",
+            "count > 10x baseline.count",
+            90.0,
+            100.0,
+            false,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for &(metric, expression, observed, limit, passed) in table {
+        let outcome = Threshold::parse(metric, expression)
+            .unwrap()
+            .evaluate(&results);
+        let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-6);
+        if !(close(outcome.observed, observed)
+            && close(outcome.limit, limit)
+            && outcome.passed == passed)
+        {
+            failures.push(format!(
+                "{metric}: {expression}: got {:?} / limit {:?} / {}, expected {observed} / {limit} / {passed} ({:?})",
+                outcome.observed, outcome.limit, outcome.passed, outcome.note
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+
+    // A baseline with nothing to measure fails the threshold, saying why.
+    let outcome = Threshold::parse("http_req_duration{scenario:load}", "p(95) < 2x warmup.p50")
+        .unwrap()
+        .evaluate(&results);
+    assert!(!outcome.passed);
+    assert_eq!(
+        outcome.note.as_deref(),
+        Some("baseline scenario `warmup`: the run has no scenario named `warmup`")
+    );
+    let outcome = Threshold::parse(
+        "http_req_duration{scenario:load,name:query}",
+        "p(95) < 2x baseline.p50",
+    )
+    .unwrap()
+    .evaluate(&results);
+    assert_eq!(
+        outcome.note.as_deref(),
+        Some("baseline scenario `baseline`: no samples: no request named `query`")
+    );
+}
+
+#[test]
+fn relative_to_a_previous_run() {
+    let previous = results();
+    // Now the queries are 10 % slower: 88 ms avg against 51 ms before is
+    // far worse, p50 22 ms against 20 ms is 10 % worse.
+    let metrics = Metrics::new();
+    for _ in 0..80 {
+        metrics.record_request(&request("query", 22_000));
+    }
+    for _ in 0..20 {
+        metrics.record_request(&request("query", 275_000));
+    }
+    let now = metrics.results(meta(10));
+    let judge = |metric: &str, expression: &str| {
+        let threshold = Threshold::parse(metric, expression).unwrap();
+        threshold::evaluate_with(&[threshold], &now, Some(&previous)).remove(0)
+    };
+    let outcome = judge("http_req_duration{name:query}", "med <= previous.med + 20%");
+    assert!(outcome.passed, "{outcome:?}");
+    let outcome = judge("http_req_duration{name:query}", "med <= previous.med + 5%");
+    assert!(!outcome.passed, "{outcome:?}");
+    assert!((outcome.limit.unwrap() - 20.015 * 1.05).abs() < 1e-6);
+    let outcome = judge("http_req_failed", "rate <= previous.rate");
+    assert!(
+        outcome.passed,
+        "no failures now against 5 % before: {outcome:?}"
+    );
+
+    // Without a stored run, the threshold fails and says so.
+    let threshold = Threshold::parse("http_req_duration", "p(95) < previous.p95").unwrap();
+    assert_eq!(threshold.baseline(), Some(&threshold::Baseline::Previous));
+    let outcome = threshold.evaluate(&now);
+    assert!(!outcome.passed);
+    assert_eq!(
+        outcome.note.as_deref(),
+        Some("no previous results to compare with")
     );
 }

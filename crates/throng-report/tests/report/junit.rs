@@ -168,7 +168,7 @@ fn one_case_per_threshold_failing_ones_carry_failure() {
     // 5 of 110 requests failed.
     assert_eq!(
         suite.cases[1].failure.as_deref(),
-        Some("observed 4.55 % (limit rate < 1%)")
+        Some("observed 4.55 % · limit 1.00 %")
     );
     let missing = suite.cases[2].failure.as_deref().expect("a failure");
     assert!(missing.starts_with("no samples"), "{missing}");
@@ -228,7 +228,7 @@ fn special_characters_are_escaped_and_round_trip() {
     assert_eq!(case.name, format!("{metric}: p(95) < 200ms"));
     assert_eq!(
         case.failure.as_deref(),
-        Some("observed 300.0 ms (limit p(95) < 200ms)")
+        Some("observed 300.0 ms · limit 200.0 ms")
     );
     let case = report.suite("checks").case(check);
     assert_eq!(case.failure.as_deref(), Some("1 of 1 failed"));

@@ -35,7 +35,7 @@
 //! Routes for tests, each with one predictable behaviour: `GET /fast` (`ok`,
 //! at once), `GET /delay/{ms}`, `GET /status/{code}`, `GET /bytes/{n}`
 //! (streamed like the model), `GET /uniform/{lo_ms}/{hi_ms}` (sleeps a
-//! uniformly random whole number of milliseconds in the range),
+//! uniformly random time in the range, to the microsecond),
 //! `GET /freeze/{at_ms}/{for_ms}` (5 ms, but requests arriving in that window
 //! after the target started wait until it ends: a stall).
 //!

@@ -85,3 +85,49 @@ fn histogram_keys() {
         ]
     );
 }
+
+/// Issue 4's acceptance: the histograms of two results files, decoded and
+/// added, equal the histogram of one recorder that saw both runs' samples,
+/// count for count at every value.
+#[test]
+fn merging_two_files_histograms_equals_recording_both_runs_into_one() {
+    let first = Metrics::new();
+    let second = Metrics::new();
+    let both = Metrics::new();
+    // Two different distributions: 10–30 ms evenly, and a slow tail.
+    for i in 0..5_000u64 {
+        let micros = 10_000 + i * 4;
+        first.record_request(&request("query", micros));
+        both.record_request(&request("query", micros));
+    }
+    for i in 0..1_000u64 {
+        let micros = 200_000 + i * 997;
+        second.record_request(&request("query", micros));
+        both.record_request(&request("query", micros));
+    }
+    let through_a_file = |metrics: &Metrics| {
+        let json = serde_json::to_string(&metrics.results(meta(10))).unwrap();
+        RunResults::from_json(json.as_bytes()).unwrap()
+    };
+    let (first, second) = (through_a_file(&first), through_a_file(&second));
+    let expected = both.results(meta(10));
+    for key in ["http_req_duration", "http_req_duration{name:query}"] {
+        let mut merged = first.histogram(key).unwrap();
+        merged.add(second.histogram(key).unwrap()).unwrap();
+        let direct = expected.histogram(key).unwrap();
+        assert_eq!(merged.len(), 6_000, "{key}");
+        let counts = |h: &throng_metrics::Histogram<u64>| -> Vec<(u64, u64)> {
+            h.iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect()
+        };
+        assert_eq!(counts(&merged), counts(&direct), "{key}");
+        for quantile in [0.5, 0.9, 0.95, 0.99, 0.999] {
+            assert_eq!(
+                merged.value_at_quantile(quantile),
+                direct.value_at_quantile(quantile),
+                "{key} at {quantile}"
+            );
+        }
+    }
+}

@@ -39,11 +39,11 @@ async fn uniform_sleeps_within_the_range() {
     let mut client = Client::connect(&target, Proto::H1).await;
     for _ in 0..5 {
         let (reply, took) = timed(client.get("/uniform/5/15")).await;
-        let slept = reply.json()["slept_ms"].as_u64().unwrap();
-        assert!((5..=15).contains(&slept), "{slept}");
+        let slept = reply.json()["slept_us"].as_u64().unwrap();
+        assert!((5_000..=15_000).contains(&slept), "{slept}");
         assert!(
-            took >= Duration::from_millis(slept),
-            "{took:?} < {slept} ms"
+            took >= Duration::from_micros(slept),
+            "{took:?} < {slept} µs"
         );
     }
     assert_eq!(

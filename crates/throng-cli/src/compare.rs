@@ -34,7 +34,8 @@ pub fn compare(args: CompareArgs) -> Outcome {
     Outcome::Verdict { passed }
 }
 
-fn read(path: &Path) -> anyhow::Result<RunResults> {
+/// Reads a results file; the error names it.
+pub(crate) fn read(path: &Path) -> anyhow::Result<RunResults> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     RunResults::from_json(std::io::BufReader::new(file))

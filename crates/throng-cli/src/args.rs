@@ -27,6 +27,19 @@ pub enum Command {
     /// Compare two results files: the change per metric and per endpoint,
     /// and a regression gate (exit 1 when a figure got worse than allowed).
     Compare(CompareArgs),
+    /// Render a results file as a self-contained HTML report.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A results file (`--out` of `throng run`).
+    pub results: PathBuf,
+
+    /// Where to write the report [default: RESULTS with the extension
+    /// `.html`, e.g. `results.html` beside `results.json`].
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +185,11 @@ pub struct OutputArgs {
     /// Write JUnit XML: one test case per threshold and per check.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+
+    /// Write a self-contained HTML report: verdict, tables, and charts over
+    /// time (`throng report` renders one from a results file).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 
     /// Print nothing but errors.
     #[arg(long, short = 'q')]

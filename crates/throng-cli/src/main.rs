@@ -16,6 +16,7 @@ mod health;
 mod plan_file;
 mod progress;
 mod quick;
+mod report;
 mod run;
 mod terminal;
 
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => demo::demo(args).await,
             Command::Target(args) => demo::serve_target(args).await,
             Command::Compare(args) => compare::compare(args),
+            Command::Report(args) => report::report(args),
         }
     });
     ExitCode::from(outcome.report())

@@ -561,10 +561,13 @@ fn write_outputs(results: &RunResults, output: &OutputArgs) -> anyhow::Result<()
     if let Some(path) = &output.junit {
         write_file(path, |w| throng_report::write_junit(results, w))?;
     }
+    if let Some(path) = &output.html {
+        write_file(path, |w| throng_report::write_html(results, w))?;
+    }
     Ok(())
 }
 
-fn write_file(
+pub(crate) fn write_file(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {

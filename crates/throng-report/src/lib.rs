@@ -1,5 +1,5 @@
 //! What a person or a CI job sees after a run: the terminal summary and the
-//! result files (JSON, CSV, JUnit), all rendered from
+//! result files (JSON, CSV, JUnit, HTML), all rendered from
 //! [`RunResults`](throng_metrics::RunResults).
 //!
 //! # Job and boundaries
@@ -18,6 +18,8 @@
 //! - [`write_csv_stats`] and [`write_csv_history`] write Locust-style CSV
 //!   (per endpoint, per second), [`write_junit`] JUnit XML (a test case per
 //!   threshold and per check); `docs/outputs.md` documents both.
+//! - [`write_html`] writes a self-contained HTML report (tables, and charts
+//!   over time that the page's own script draws), readable offline.
 //! - [`compare`] compares two runs figure by figure and finds regressions
 //!   beyond a limit (`throng compare`).
 //!
@@ -48,6 +50,7 @@
 
 pub mod compare;
 mod csv_out;
+mod html;
 mod json;
 mod junit;
 mod style;
@@ -56,6 +59,7 @@ mod table;
 mod units;
 
 pub use csv_out::{write_csv_history, write_csv_stats};
+pub use html::write_html;
 pub use json::write_json;
 pub use junit::write_junit;
 pub use summary::{SummaryOptions, render_summary};

@@ -34,6 +34,8 @@ pub struct Throng {
     pub stdout: String,
     pub stderr: String,
     pub results: Option<RunResults>,
+    /// Where `run` and `demo` wrote their results (`--out`).
+    pub results_file: PathBuf,
     /// Keeps the results folder alive for the test.
     _dir: TempDir,
 }
@@ -80,6 +82,7 @@ where
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         results,
+        results_file: out,
         _dir: dir,
     }
 }

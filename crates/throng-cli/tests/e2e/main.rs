@@ -9,6 +9,7 @@ mod bad_input;
 mod connections;
 mod downloads;
 mod examples;
+mod html;
 mod journeys;
 mod latency;
 mod load_models;

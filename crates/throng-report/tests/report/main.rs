@@ -5,6 +5,7 @@
 
 mod compare;
 mod csv;
+mod html;
 mod json;
 mod junit;
 mod summary;

@@ -15,8 +15,10 @@ mod exit;
 mod health;
 mod plan_file;
 mod progress;
+mod prometheus;
 mod quick;
 mod run;
+mod stream;
 mod terminal;
 
 use std::process::ExitCode;

@@ -11,6 +11,7 @@ mod downloads;
 mod examples;
 mod journeys;
 mod latency;
+mod live;
 mod load_models;
 mod modes;
 mod outputs;

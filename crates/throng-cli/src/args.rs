@@ -191,6 +191,17 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
+    /// Serve Prometheus metrics at `http://HOST:PORT/metrics` while the
+    /// run goes (OpenMetrics text); port 0 takes a free port, printed at
+    /// the start.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_listen_addr)]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Stream the run to FILE as JSON lines while it goes: each scenario's
+    /// point every second, then each threshold and the totals.
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -237,6 +248,15 @@ pub struct TargetArgs {
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
         .map_err(|e| format!("`{text}` is not a duration ({e}); try `30s`, `2m` or `500ms`"))
+}
+
+fn parse_listen_addr(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let not = |why: String| format!("`{text}` is not HOST:PORT ({why}); try `127.0.0.1:9464`");
+    text.to_socket_addrs()
+        .map_err(|e| not(e.to_string()))?
+        .next()
+        .ok_or_else(|| not("no address".into()))
 }
 
 fn parse_scale(text: &str) -> Result<f64, String> {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use throng_metrics::{GeneratorHealth, GeneratorSample};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -21,6 +21,7 @@ pub struct Sampler {
     stop: oneshot::Sender<()>,
     task: JoinHandle<Vec<GeneratorSample>>,
     cores: u32,
+    latest: watch::Receiver<Option<GeneratorSample>>,
 }
 
 impl Sampler {
@@ -30,8 +31,19 @@ impl Sampler {
         cpu_seconds()?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(sample(cores, stopped));
-        Some(Sampler { stop, task, cores })
+        let (publish, latest) = watch::channel(None);
+        let task = tokio::spawn(sample(cores, stopped, publish));
+        Some(Sampler {
+            stop,
+            task,
+            cores,
+            latest,
+        })
+    }
+
+    /// The latest sample as it is taken, for live outputs.
+    pub fn latest(&self) -> watch::Receiver<Option<GeneratorSample>> {
+        self.latest.clone()
     }
 
     /// Stop and sum up.
@@ -42,7 +54,11 @@ impl Sampler {
     }
 }
 
-async fn sample(cores: u32, mut stopped: oneshot::Receiver<()>) -> Vec<GeneratorSample> {
+async fn sample(
+    cores: u32,
+    mut stopped: oneshot::Receiver<()>,
+    publish: watch::Sender<Option<GeneratorSample>>,
+) -> Vec<GeneratorSample> {
     let start = Instant::now();
     let mut samples = Vec::new();
     let (mut last_cpu, mut last_at) = (cpu_seconds().unwrap_or(0.0), start);
@@ -70,12 +86,14 @@ async fn sample(cores: u32, mut stopped: oneshot::Receiver<()>) -> Vec<Generator
         }
         let cpu = cpu_seconds().unwrap_or(last_cpu);
         let wall = (now - last_at).as_secs_f64();
-        samples.push(GeneratorSample {
+        let taken = GeneratorSample {
             t_s: (now - start).as_secs_f64(),
             cpu_percent: (cpu - last_cpu) / wall / f64::from(cores) * 100.0,
             rss_bytes: rss_bytes().unwrap_or(0),
             lag_ms: worst_lag.as_secs_f64() * 1e3,
-        });
+        };
+        samples.push(taken);
+        publish.send_replace(Some(taken));
         (last_cpu, last_at, worst_lag) = (cpu, now, Duration::ZERO);
         next += Duration::from_secs(1);
         if stopping {

@@ -15,9 +15,11 @@ mod exit;
 mod health;
 mod plan_file;
 mod progress;
+mod prometheus;
 mod quick;
 mod report;
 mod run;
+mod stream;
 mod terminal;
 
 use std::process::ExitCode;

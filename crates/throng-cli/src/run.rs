@@ -19,7 +19,9 @@ use crate::args::{LoadArgs, OutputArgs, RunArgs};
 use crate::exit::Outcome;
 use crate::plan_file::{self, DataDecl, Lowered, PlanFile};
 use crate::progress::{self, LiveScenario, LiveState, ProgressMode};
+use crate::prometheus;
 use crate::quick::{Builtin, QUICK_GET};
+use crate::stream::JsonLines;
 use crate::terminal::{StderrLog, color};
 
 pub async fn run(args: RunArgs) -> Outcome {
@@ -87,6 +89,23 @@ pub async fn execute(
         Err(e) => return Outcome::BadInput(e.context("previous")),
     };
     let log = Arc::new(StderrLog::new(output.quiet));
+    // Live outputs are claimed before anything loads, so a taken port or a
+    // bad path is a usage error, not a lost run.
+    let endpoint = match output.metrics_addr {
+        Some(addr) => match prometheus::Endpoint::bind(addr).await {
+            Ok(endpoint) => {
+                // Even with --quiet: with port 0 nothing else tells the port.
+                eprintln!("throng: metrics at http://{}/metrics", endpoint.addr());
+                Some(endpoint)
+            }
+            Err(e) => return Outcome::BadInput(e),
+        },
+        None => None,
+    };
+    let jsonl = match output.jsonl.as_deref().map(JsonLines::create).transpose() {
+        Ok(jsonl) => jsonl,
+        Err(e) => return Outcome::BadInput(e),
+    };
     let mut options = HostOptions {
         use_cache: !load.no_cache,
         cache_dir: load.cache_dir.clone(),
@@ -181,8 +200,32 @@ pub async fn execute(
         run.control(),
         previous.clone(),
     );
+    // Both stop when dropped, on every way out of this function.
+    let _serving = endpoint.map(|endpoint| {
+        endpoint.serve(prometheus::RunCollector {
+            scenarios: lives
+                .iter()
+                .cloned()
+                .zip(recorders.iter().cloned())
+                .collect(),
+            health: sampler.as_ref().map(crate::health::Sampler::latest),
+        })
+    });
+    let streaming = jsonl.map(|jsonl| {
+        jsonl.start(
+            lives
+                .iter()
+                .map(|l| l.name().to_owned())
+                .zip(recorders.iter().cloned())
+                .collect(),
+        )
+    });
     let executed = run.execute().await;
     let aborted_by = watcher.finish();
+    let jsonl = match streaming {
+        Some(streaming) => streaming.finish().await,
+        None => None,
+    };
     let generator = match sampler {
         Some(sampler) => Some(sampler.finish().await),
         None => None,
@@ -220,7 +263,9 @@ pub async fn execute(
 
     // Results are written first, so nothing measured is lost whatever
     // happens to the rest.
-    if let Err(e) = write_outputs(&results, output) {
+    let written = write_outputs(&results, output);
+    let streamed = jsonl.map_or(Ok(()), |jsonl| jsonl.end(&results));
+    if let Err(e) = written {
         return Outcome::Aborted(e);
     }
     if !output.quiet {
@@ -254,6 +299,9 @@ pub async fn execute(
             .map(|e| e.message.clone())
             .unwrap_or_default();
         return Outcome::Aborted(anyhow!("every VU failed to start; first error: {first}"));
+    }
+    if let Err(e) = streamed {
+        return Outcome::Aborted(e);
     }
     Outcome::Verdict { passed }
 }

@@ -105,7 +105,7 @@ enum Verdict {
 
 impl Verdict {
     fn of(thresholds: &[ThresholdOutcome]) -> Verdict {
-        let failed = thresholds.iter().filter(|t| !t.passed).count();
+        let failed = thresholds.iter().filter(|t| t.fails_run()).count();
         match (thresholds.len(), failed) {
             (0, _) => Verdict::NoThresholds,
             (total, 0) => Verdict::Passed { total },
@@ -210,22 +210,46 @@ fn thresholds(thresholds: &[ThresholdOutcome]) -> Markup {
                 table {
                     thead { tr {
                         th.mark { "" } th { "Metric" } th { "Expression" }
-                        th.num { "Observed" } th { "Note" }
+                        th.num { "Observed" } th.num { "Limit" } th { "Note" }
                     } }
                     tbody {
                         @for t in thresholds {
-                            tr.(if t.passed { "pass" } else { "fail" }) {
-                                td.mark { (mark(t.passed)) }
+                            tr.(row_class(t)) {
+                                td.mark { (outcome_mark(t)) }
                                 td { code { (t.metric) } }
                                 td { code { (t.expression) } }
                                 td.num { (t.observed.map_or_else(|| "–".to_owned(), |v| units::observed(v, &t.unit))) }
-                                td.note { (t.note.as_deref().unwrap_or("")) }
+                                td.num { (t.limit.map_or_else(|| "–".to_owned(), |v| units::observed(v, &t.unit))) }
+                                td.note {
+                                    @if t.aborted_run { strong { "Stopped the run (abort_on_fail). " } }
+                                    @if !t.passed && !t.fails_run() { "Warning only. " }
+                                    (t.note.as_deref().unwrap_or(""))
+                                }
                             }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+fn row_class(t: &ThresholdOutcome) -> &'static str {
+    if t.passed {
+        "pass"
+    } else if t.fails_run() {
+        "fail"
+    } else {
+        "warn"
+    }
+}
+
+/// ✓, ✗, or ⚠ for a warning that was not met.
+fn outcome_mark(t: &ThresholdOutcome) -> Markup {
+    if !t.passed && !t.fails_run() {
+        html! { span.warn title="warning" { "⚠" } }
+    } else {
+        mark(t.passed)
     }
 }
 

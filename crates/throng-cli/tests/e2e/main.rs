@@ -12,6 +12,7 @@ mod examples;
 mod html;
 mod journeys;
 mod latency;
+mod live;
 mod load_models;
 mod modes;
 mod outputs;

@@ -188,6 +188,9 @@ fn names_and_messages_are_escaped_in_the_page_and_the_data() {
         observed: None,
         unit: "ms".to_owned(),
         passed: false,
+        limit: Some(1.0),
+        severity: Default::default(),
+        aborted_run: false,
         note: Some(EVIL.to_owned()),
     }];
     let html = render(&results);

@@ -327,7 +327,10 @@ fn history_rates_are_deltas() {
     for percentile in ["50%", "95%", "99%"] {
         let cells = column(percentile);
         let ms: Vec<f64> = cells[..2].iter().map(|c| c.parse().unwrap()).collect();
-        assert!(ms.iter().all(|ms| (20.0..20.1).contains(ms)), "{percentile}: {cells:?}");
+        assert!(
+            ms.iter().all(|ms| (20.0..20.1).contains(ms)),
+            "{percentile}: {cells:?}"
+        );
         assert_eq!(cells[2], "", "{percentile}");
     }
 }

@@ -3,10 +3,10 @@
 //! host).
 //!
 //! The recorder keeps one [`Series`] per metric name in each shard, and one
-//! [`Transaction`] per transaction name. A name's kind is decided run-wide,
-//! by the first call that records it (see `Metrics::add_counter` and its
-//! siblings); a call of another kind under that name is refused with
-//! [`MetricError::KindConflict`].
+//! [`Transaction`] per transaction name. A name's kind is decided once per
+//! recorder (that is, per scenario) by the first call that records it (see
+//! `Metrics::add_counter` and its siblings); a call of another kind under
+//! that name is refused with [`MetricError::KindConflict`].
 
 use std::time::{Duration, Instant};
 

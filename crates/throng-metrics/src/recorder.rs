@@ -235,9 +235,9 @@ impl Metrics {
             if let Some(series) = shard.custom.get_mut(name) {
                 return series.record(name, sample);
             }
-            // First time this shard sees the name: the run-wide kind decides.
+            // First time this shard sees the name: the recorder-wide kind decides.
             // The series is kept even when this call is refused, so the
-            // next refusal needs no run-wide lock.
+            // next refusal needs no recorder-wide lock.
             let kind = *self
                 .kinds
                 .lock()

@@ -26,9 +26,9 @@
 //! ```
 //!
 //! A metric name is up to 128 ASCII letters, digits or `_`, starting with
-//! a letter or `_` (k6's rule), and has one kind for the whole run. Names
-//! of built-in metrics (`http_req_duration`, `checks`, `iterations`, ...)
-//! are taken. Counters and trends take finite values of 0 or more, gauges
+//! a letter or `_` (k6's rule), and has one kind in a scenario (its first
+//! call decides). Names of built-in metrics (`http_req_duration`, `checks`,
+//! `iterations`, ...) are taken. Counters and trends take finite values of 0 or more, gauges
 //! any finite value. A call that breaks these rules is ignored and the
 //! host logs one warning per name; it never fails the iteration.
 //!

@@ -14,6 +14,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::config::Host;
 use crate::imports::log::LogGate;
+use crate::imports::metrics::{OpenTransaction, Warned};
 
 /// The data of one VU's store: everything its imports need.
 pub struct VuState {
@@ -30,6 +31,11 @@ pub struct VuState {
     /// This VU's own position in them.
     pub(crate) data_cursor: VuCursor,
     pub(crate) log: LogGate,
+    /// Transactions this VU started and has not ended, in start order.
+    pub(crate) transactions: Vec<OpenTransaction>,
+    /// Names whose refused metric calls were already reported, shared by
+    /// the scenario's VUs.
+    pub(crate) warned: Arc<Warned>,
     pub(crate) limits: StoreLimits,
     wasi: WasiCtx,
     table: ResourceTable,
@@ -45,6 +51,7 @@ pub(crate) struct VuSetup {
     pub http: throng_http::Session,
     pub metrics: Arc<Metrics>,
     pub feeders: Feeders,
+    pub warned: Arc<Warned>,
 }
 
 impl VuState {
@@ -65,6 +72,8 @@ impl VuState {
             feeders: setup.feeders,
             data_cursor,
             log: LogGate::new(host.options.log.clone(), setup.vu_id),
+            transactions: Vec::new(),
+            warned: setup.warned,
             limits: limits(host),
             wasi: locked_down_wasi(),
             table: ResourceTable::new(),
@@ -86,10 +95,20 @@ impl VuState {
             feeders: Feeders::default(),
             data_cursor: VuCursor::new(0, 0),
             log: LogGate::new(None, 0),
+            transactions: Vec::new(),
+            warned: Arc::default(),
             limits: limits(host),
             wasi: locked_down_wasi(),
             table: ResourceTable::new(),
         }
+    }
+}
+
+impl Drop for VuState {
+    /// A VU dropped in the middle of a call (an abort, a trap) still counts
+    /// the transactions it left open.
+    fn drop(&mut self) {
+        self.interrupt_open_transactions();
     }
 }
 

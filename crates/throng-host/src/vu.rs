@@ -11,6 +11,7 @@ use wasmtime::Store;
 use crate::bindings::Vu;
 use crate::config::Host;
 use crate::error::chain;
+use crate::imports::metrics::Warned;
 use crate::journey::{Journey, deadline_ticks};
 use crate::state::{VuSetup, VuState};
 
@@ -24,6 +25,8 @@ pub struct VuFactory {
     feeders: throng_data::Feeders,
     run_start: Instant,
     seed: u64,
+    /// Names whose refused metric calls were reported, for all VUs.
+    warned: Arc<Warned>,
 }
 
 impl VuFactory {
@@ -44,6 +47,7 @@ impl VuFactory {
             feeders: throng_data::Feeders::default(),
             run_start: Instant::now(),
             seed: rand::random(),
+            warned: Arc::default(),
         }
     }
 
@@ -83,6 +87,7 @@ impl throng_engine::VuFactory for VuFactory {
                 http: self.http.session(),
                 metrics: self.metrics.clone(),
                 feeders: self.feeders.clone(),
+                warned: self.warned.clone(),
             },
         );
         let mut store = Store::new(&self.host.engine, state);
@@ -114,12 +119,13 @@ fn trapped(what: &str, e: &wasmtime::Error) -> VuError {
 impl VirtualUser for WasmVu {
     async fn on_start(&mut self) -> Result<(), VuError> {
         self.store.set_epoch_deadline(self.deadline_ticks);
-        match self
+        let result = self
             .vu
             .throng_vu_journey()
             .call_on_start(&mut self.store)
-            .await
-        {
+            .await;
+        self.store.data_mut().interrupt_open_transactions();
+        match result {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(VuError::failed(format!("on_start failed: {message}"))),
             Err(e) => Err(trapped("on_start", &e)),
@@ -129,12 +135,14 @@ impl VirtualUser for WasmVu {
     async fn iteration(&mut self, task: &str, iteration: u64) -> Result<(), VuError> {
         self.store.data_mut().iteration = iteration;
         self.store.set_epoch_deadline(self.deadline_ticks);
-        match self
+        let result = self
             .vu
             .throng_vu_journey()
             .call_iteration(&mut self.store, task)
-            .await
-        {
+            .await;
+        // A transaction must end within its iteration.
+        self.store.data_mut().interrupt_open_transactions();
+        match result {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(VuError::failed(message)),
             Err(e) => Err(trapped("iteration", &e)),
@@ -149,5 +157,6 @@ impl VirtualUser for WasmVu {
             .throng_vu_journey()
             .call_on_stop(&mut self.store)
             .await;
+        self.store.data_mut().interrupt_open_transactions();
     }
 }

@@ -35,6 +35,12 @@ pub(crate) fn record(histogram: &mut Histogram<u64>, duration: Duration) {
     record_n(histogram, micros, 1);
 }
 
+/// Records one sample of `value` (a custom trend's thousandths), growing
+/// the histogram to fit.
+pub(crate) fn record_value(histogram: &mut Histogram<u64>, value: u64) {
+    record_n(histogram, value, 1);
+}
+
 /// Records `count` samples of `value`, growing the histogram to fit.
 fn record_n(histogram: &mut Histogram<u64>, value: u64, count: u64) {
     // Our histograms resize themselves, so `record_n` only fails if the

@@ -5,7 +5,10 @@
 //!
 //! The engine and the host record into one shared [`Metrics`]: a finished
 //! request ([`RequestSample`]), a check, an iteration, a VU whose `on-start`
-//! failed. [`Metrics::results`] merges everything into [`RunResults`], the
+//! failed, and what the journey measures itself: custom counters, gauges,
+//! rates and trends ([`Metrics::add_counter`] and its siblings, k6's four
+//! kinds; a bad call is refused with a [`MetricError`]) and transactions
+//! ([`Metrics::record_transaction`]). [`Metrics::results`] merges everything into [`RunResults`], the
 //! value behind the JSON results file (schema [`SCHEMA`], documented in
 //! `docs/results-schema.md`) and the terminal summary of `throng-report`.
 //! [`threshold`] parses k6-style thresholds and judges results with them.
@@ -58,12 +61,18 @@
 //! # Ok::<(), throng_metrics::threshold::ThresholdError>(())
 //! ```
 
+mod custom;
 mod histogram;
 mod recorder;
 mod results;
 mod sample;
 pub mod threshold;
 
+pub use custom::{
+    BUILTIN_METRICS, CustomMetric, CustomValue, MAX_METRIC_NAME_LEN, MAX_TREND_VALUE, MetricError,
+    MetricKind, TRANSACTION_DURATION, TransactionStats, check_metric_name,
+    transaction_histogram_key,
+};
 pub use histogram::{
     DecodeError, MAX_MICROS, SIGNIFICANT_DIGITS, decode as decode_histogram,
     encode as encode_histogram,

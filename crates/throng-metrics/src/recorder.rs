@@ -8,10 +8,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
+use crate::custom::{
+    CustomMetric, MetricError, MetricKind, Sample, Series, Transaction, TransactionStats,
+    check_metric_name, check_value, transaction_histogram_key, trend_units,
+};
 use crate::histogram::{self, decode, encode, new_histogram};
 use crate::results::{
     CheckStats, ChecksSummary, DurationStats, EndpointStats, ErrorCount, ErrorSource,
@@ -52,13 +56,17 @@ thread_local! {
     static THREAD_NUMBER: usize = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Records requests, checks and iterations from every VU of a run.
+/// Records requests, checks, iterations, custom metrics and transactions
+/// from every VU of a run.
 ///
 /// `Send + Sync`; share it through an `Arc`. Recording is cheap: one
 /// uncontended lock, histogram increments, and an allocation only the first
-/// time a thread sees a request or check name.
+/// time a thread sees a request, check, metric or transaction name.
 pub struct Metrics {
     shards: Box<[Mutex<Option<Shard>>]>,
+    /// The kind of each custom metric name, decided by the first call that
+    /// records it. A shard asks here only the first time it sees a name.
+    kinds: Mutex<HashMap<String, MetricKind>>,
     /// One point per second, appended by [`Metrics::sample_timeline`].
     timeline: Mutex<Timeline>,
     /// Orders distinct error messages by when they were first seen, across
@@ -89,6 +97,7 @@ impl Metrics {
         let shards = (threads * 2).next_power_of_two().clamp(4, 64);
         Metrics {
             shards: (0..shards).map(|_| Mutex::new(None)).collect(),
+            kinds: Mutex::new(HashMap::new()),
             timeline: Mutex::new(Timeline::default()),
             error_sequence: AtomicU64::new(0),
         }
@@ -161,6 +170,86 @@ impl Metrics {
                     .record(ErrorSource::Iteration, None, message, &self.error_sequence);
             }
         });
+    }
+
+    /// Adds `value` to the counter `name` (k6's `Counter`).
+    ///
+    /// Refused, with nothing recorded, when the name is not a valid custom
+    /// metric name ([`check_metric_name`](crate::check_metric_name)), is
+    /// already another kind in this recorder, or `value` is negative or not
+    /// finite.
+    pub fn add_counter(&self, name: &str, value: f64) -> Result<(), MetricError> {
+        check_metric_name(name)?;
+        check_value(name, MetricKind::Counter, value)?;
+        self.record_custom(name, Sample::Counter(value))
+    }
+
+    /// Sets the gauge `name` to `value` (k6's `Gauge`): the last value set
+    /// (by the monotonic clock, across threads) is kept, with the smallest
+    /// and the largest. Refused like [`Metrics::add_counter`], except that
+    /// negative values are fine.
+    pub fn set_gauge(&self, name: &str, value: f64) -> Result<(), MetricError> {
+        check_metric_name(name)?;
+        check_value(name, MetricKind::Gauge, value)?;
+        self.record_custom(name, Sample::Gauge(value, Instant::now()))
+    }
+
+    /// Counts one event of the rate `name` (k6's `Rate`), a hit when `hit`.
+    /// Refused when the name is invalid or another kind.
+    pub fn add_rate(&self, name: &str, hit: bool) -> Result<(), MetricError> {
+        check_metric_name(name)?;
+        self.record_custom(name, Sample::Rate(hit))
+    }
+
+    /// Adds `value` to the trend `name` (k6's `Trend`). The histogram keeps
+    /// thousandths of the value's unit with 3 significant digits; values
+    /// above [`MAX_TREND_VALUE`](crate::MAX_TREND_VALUE) are recorded as it.
+    /// Refused like [`Metrics::add_counter`].
+    pub fn add_trend(&self, name: &str, value: f64) -> Result<(), MetricError> {
+        check_metric_name(name)?;
+        check_value(name, MetricKind::Trend, value)?;
+        self.record_custom(name, Sample::Trend(trend_units(value)))
+    }
+
+    /// Records one ended transaction `name` that took `duration`, failed
+    /// unless `ok`. Any non-empty name is fine: transactions have names of
+    /// their own, like requests.
+    pub fn record_transaction(&self, name: &str, duration: Duration, ok: bool) {
+        self.with_shard(|shard| {
+            let transaction = slot(&mut shard.transactions, name);
+            histogram::record(&mut transaction.duration, duration);
+            if !ok {
+                transaction.failed += 1;
+            }
+        });
+    }
+
+    /// Counts a transaction `name` that was still open when its iteration
+    /// ended: it is not timed.
+    pub fn record_interrupted_transaction(&self, name: &str) {
+        self.with_shard(|shard| slot(&mut shard.transactions, name).interrupted += 1);
+    }
+
+    fn record_custom(&self, name: &str, sample: Sample) -> Result<(), MetricError> {
+        self.with_shard(|shard| {
+            if let Some(series) = shard.custom.get_mut(name) {
+                return series.record(name, sample);
+            }
+            // First time this shard sees the name: the recorder-wide kind decides.
+            // The series is kept even when this call is refused, so the
+            // next refusal needs no recorder-wide lock.
+            let kind = *self
+                .kinds
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(name.to_owned())
+                .or_insert(sample.kind());
+            shard
+                .custom
+                .entry(name.to_owned())
+                .or_insert_with(|| Series::new(kind))
+                .record(name, sample)
+        })
     }
 
     /// Records a VU whose `on-start` failed.
@@ -385,6 +474,8 @@ struct Shard {
     vu_start_failures: u64,
     dropped_iterations: u64,
     schedule_lag: Histogram<u64>,
+    custom: HashMap<String, Series>,
+    transactions: HashMap<String, Transaction>,
     /// Request durations since the last timeline point; emptied by
     /// [`Metrics::sample_timeline`], never merged into results.
     interval: Histogram<u64>,
@@ -403,6 +494,8 @@ impl Shard {
             vu_start_failures: 0,
             dropped_iterations: 0,
             schedule_lag: new_histogram(),
+            custom: HashMap::new(),
+            transactions: HashMap::new(),
             interval: new_histogram(),
         }
     }
@@ -434,6 +527,17 @@ impl Shard {
         self.vu_start_failures += other.vu_start_failures;
         self.dropped_iterations += other.dropped_iterations;
         histogram::merge(&mut self.schedule_lag, &other.schedule_lag);
+        for (name, theirs) in &other.custom {
+            // Within one recorder a name has one kind; across scenarios the
+            // first recorder merged decides and other kinds are left out.
+            self.custom
+                .entry(name.clone())
+                .or_insert_with(|| theirs.empty_like())
+                .merge(theirs);
+        }
+        for (name, theirs) in &other.transactions {
+            slot(&mut self.transactions, name).merge(theirs);
+        }
     }
 
     fn into_results(self, meta: RunMeta) -> RunResults {
@@ -508,6 +612,34 @@ impl Shard {
             by_name,
         };
 
+        let mut custom: Vec<CustomMetric> = self
+            .custom
+            .iter()
+            .map(|(name, series)| {
+                if let Series::Trend(values) = series {
+                    histograms.insert(name.clone(), encode(values));
+                }
+                CustomMetric {
+                    name: name.clone(),
+                    value: series.value(wall),
+                }
+            })
+            .collect();
+        custom.sort_by(|a, b| a.name.cmp(&b.name));
+
+        let mut transactions: Vec<TransactionStats> = self
+            .transactions
+            .iter()
+            .map(|(name, transaction)| {
+                histograms.insert(
+                    transaction_histogram_key(name),
+                    encode(&transaction.duration),
+                );
+                transaction.stats(name, wall)
+            })
+            .collect();
+        transactions.sort_by(|a, b| a.name.cmp(&b.name));
+
         let [blocked, connect, tls, sending, waiting, receiving] =
             self.phases.each_ref().map(DurationStats::from_histogram);
 
@@ -532,6 +664,8 @@ impl Shard {
             histograms,
             schedule_lag: DurationStats::from_histogram(&self.schedule_lag),
             timeline: Vec::new(),
+            custom,
+            transactions,
             generator: None,
             scenarios: Vec::new(),
         }

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use crate::custom::{CustomMetric, TransactionStats};
 use crate::histogram::{self, DecodeError};
 use crate::sample::ErrorClass;
 use crate::threshold::ThresholdOutcome;
@@ -87,6 +88,14 @@ pub struct RunResults {
     pub endpoints: Vec<EndpointStats>,
     /// Checks the journey made, sorted by name.
     pub checks: ChecksSummary,
+    /// The journey's own counters, gauges, rates and trends, sorted by
+    /// name; absent from JSON when it recorded none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom: Vec<CustomMetric>,
+    /// The journey's transactions, one entry per name, sorted by name;
+    /// absent from JSON when it timed none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transactions: Vec<TransactionStats>,
     /// The first distinct error messages.
     pub errors: ErrorsSummary,
     /// How each threshold fared; empty until the caller evaluates them
@@ -258,6 +267,18 @@ impl RunResults {
     /// name.
     pub fn endpoint(&self, name: &str) -> Option<&EndpointStats> {
         self.endpoints.iter().find(|endpoint| endpoint.name == name)
+    }
+
+    /// The custom metric named `name`, if the journey recorded one.
+    pub fn custom_metric(&self, name: &str) -> Option<&CustomMetric> {
+        self.custom.iter().find(|metric| metric.name == name)
+    }
+
+    /// The transaction named `name`, if the journey started one.
+    pub fn transaction(&self, name: &str) -> Option<&TransactionStats> {
+        self.transactions
+            .iter()
+            .find(|transaction| transaction.name == name)
     }
 
     /// Reads a results file, refusing one written under another major

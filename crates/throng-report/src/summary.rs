@@ -1,9 +1,12 @@
 //! The end-of-test summary a person reads at a glance: verdict, thresholds,
-//! endpoints, totals, checks, errors, in that order.
+//! scenarios, endpoints, transactions, totals, checks, custom metrics,
+//! errors, in that order; sections with nothing to show are left out.
 
 use std::io::{self, Write};
 
-use throng_metrics::{DurationStats, ErrorSource, RunResults, ThresholdOutcome};
+use throng_metrics::{
+    CustomMetric, CustomValue, DurationStats, ErrorSource, RunResults, ThresholdOutcome,
+};
 
 use crate::style::{Painter, Style};
 use crate::table::{Align, Cell, Cut, Table};
@@ -37,8 +40,10 @@ pub fn render_summary(
     summary.thresholds(&mut lines);
     summary.scenarios(&mut lines);
     summary.endpoints(&mut lines);
+    summary.transactions(&mut lines);
     summary.totals(&mut lines);
     summary.checks(&mut lines);
+    summary.custom(&mut lines);
     summary.errors(&mut lines);
     for line in lines {
         writeln!(out, "{line}")?;
@@ -278,6 +283,58 @@ impl Summary<'_> {
         ]
     }
 
+    /// One row per transaction name, like an endpoint: how many ended,
+    /// failed (and were interrupted, when any was) and their durations.
+    fn transactions(&self, lines: &mut Vec<String>) {
+        let transactions = &self.results.transactions;
+        if transactions.is_empty() {
+            return;
+        }
+        self.heading(lines, "Transactions");
+        let interrupted = transactions.iter().any(|t| t.interrupted > 0);
+        let mut header = vec!["name", "count", "failed"];
+        if interrupted {
+            header.push("interrupted");
+        }
+        header.extend(["avg", "p50", "p95", "p99", "max"]);
+        let mut aligns = vec![Align::Left];
+        aligns.extend(vec![Align::Right; header.len() - 1]);
+        let mut table = Table::new(&aligns).shrink_column(0, Cut::Middle);
+        table.row(
+            header
+                .iter()
+                .map(|title| Cell::styled(*title, Style::Dim))
+                .collect(),
+        );
+        for t in transactions {
+            let failed_style = if t.failed > 0 {
+                Style::Bad
+            } else {
+                Style::Plain
+            };
+            let mut row = vec![
+                Cell::new(&t.name),
+                Cell::new(units::count(t.count)),
+                Cell::styled(units::count(t.failed), failed_style),
+            ];
+            if interrupted {
+                let style = if t.interrupted > 0 {
+                    Style::Warn
+                } else {
+                    Style::Plain
+                };
+                row.push(Cell::styled(units::count(t.interrupted), style));
+            }
+            let stats = &t.stats;
+            row.extend(
+                [stats.avg, stats.p50, stats.p95, stats.p99, stats.max]
+                    .map(|ms| Cell::new(units::duration_ms(ms))),
+            );
+            table.row(row);
+        }
+        lines.extend(table.lines(INDENT, self.width, self.paint));
+    }
+
     fn totals(&self, lines: &mut Vec<String>) {
         let results = self.results;
         let totals = &results.totals;
@@ -438,6 +495,26 @@ impl Summary<'_> {
         lines.extend(table.lines(INDENT, self.width, self.paint));
     }
 
+    /// One row per custom metric: its name, its kind and its figures, in
+    /// the metric's own unit.
+    fn custom(&self, lines: &mut Vec<String>) {
+        let custom = &self.results.custom;
+        if custom.is_empty() {
+            return;
+        }
+        self.heading(lines, "Custom metrics");
+        let mut table =
+            Table::new(&[Align::Left, Align::Left, Align::Left]).shrink_column(0, Cut::Middle);
+        for metric in custom {
+            table.row(vec![
+                Cell::new(&metric.name),
+                Cell::styled(metric.kind().as_str(), Style::Dim),
+                Cell::new(custom_figures(metric)),
+            ]);
+        }
+        lines.extend(table.lines(INDENT, self.width, self.paint));
+    }
+
     fn errors(&self, lines: &mut Vec<String>) {
         let results = self.results;
         let by_class = &results.totals.errors_by_class;
@@ -477,6 +554,39 @@ impl Summary<'_> {
                 )
             ));
         }
+    }
+}
+
+/// What the summary says of one custom metric.
+fn custom_figures(metric: &CustomMetric) -> String {
+    let n = units::number;
+    match &metric.value {
+        CustomValue::Counter { count, rate } => {
+            format!("{} ({}/s)", n(*count), units::per_second(*rate))
+        }
+        CustomValue::Gauge { value, min, max } => {
+            format!("{} (min {}, max {})", n(*value), n(*min), n(*max))
+        }
+        CustomValue::Rate {
+            passes,
+            fails,
+            rate,
+        } => format!(
+            "{} ({} of {})",
+            units::percent(*rate),
+            units::count(*passes),
+            units::count(passes + fails),
+        ),
+        CustomValue::Trend(stats) => format!(
+            "avg {}, p50 {}, p95 {}, p99 {}, max {} ({} {})",
+            n(stats.avg),
+            n(stats.p50),
+            n(stats.p95),
+            n(stats.p99),
+            n(stats.max),
+            units::count(stats.count),
+            plural(stats.count as usize, "value"),
+        ),
     }
 }
 

@@ -66,6 +66,39 @@ pub(crate) fn count(count: u64) -> String {
     out
 }
 
+/// A number in a unit throng does not know (a custom metric's), to about
+/// 3 significant digits (what the histograms keep), without trailing zeros;
+/// whole digits are never dropped and get thousands separators: `1,000`,
+/// `-3`, `19.9`, `0.001`, `2.35`, `1,235`.
+pub(crate) fn number(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let magnitude = value.abs();
+    let decimals = match magnitude {
+        m if m < 1.0 => 3,
+        m if m < 10.0 => 2,
+        m if m < 100.0 => 1,
+        _ => 0,
+    };
+    let text = format!("{magnitude:.decimals$}");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let fraction = fraction.trim_end_matches('0');
+    let whole = whole
+        .parse::<u64>()
+        .map_or_else(|_| whole.to_owned(), count);
+    let sign = if value < 0.0 && (whole != "0" || !fraction.is_empty()) {
+        "-"
+    } else {
+        ""
+    };
+    if fraction.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    }
+}
+
 /// A rate per second, precise where it is small: `0.25`, `33.3`, `1,250`.
 pub(crate) fn per_second(rate: f64) -> String {
     if rate < 10.0 {
@@ -146,5 +179,26 @@ mod tests {
         assert_eq!(observed(5.0, "%"), "5.00 %");
         assert_eq!(observed(10_000.0, "B/s"), "10.0 kB/s");
         assert_eq!(observed(100.0, ""), "100");
+    }
+
+    #[test]
+    fn plain_numbers() {
+        let cases = [
+            (0.0, "0"),
+            (-0.0001, "0"),
+            (1000.0, "1,000"),
+            (-3.0, "-3"),
+            (19.91, "19.9"),
+            (20.015, "20"),
+            (0.001, "0.001"),
+            (0.25, "0.25"),
+            (2.346, "2.35"),
+            (7.5, "7.5"),
+            (1234.56, "1,235"),
+            (-1_500_000.6, "-1,500,001"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(number(value), text, "{value}");
+        }
     }
 }

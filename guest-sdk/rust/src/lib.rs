@@ -42,6 +42,29 @@
 //! handed out `sequential-unique`, `random` or `round-robin` as the plan
 //! says.
 //!
+//! # Custom metrics
+//!
+//! A journey can measure what the host cannot see. [`metrics`] has k6's
+//! four kinds: counters (`metrics::counter("writes", 1.0)`), gauges
+//! (`metrics::gauge("queue_depth", 7.0)`), rates
+//! (`metrics::rate("cache_hit", hit)`) and trends
+//! (`metrics::trend("think_ms", 12.5)`), each with a `_tagged` form and a
+//! handle type for a `static` (`Trend::new("think_ms").add(12.5)`).
+//! [`transaction`] times a step of several requests by name:
+//!
+//! ```ignore
+//! throng_sdk::transaction("checkout", || {
+//!     http::post(format!("{base}/cart")).json(&item).send()?;
+//!     http::post(format!("{base}/pay")).json(&card).send()?;
+//!     Ok(())
+//! })?;
+//! ```
+//!
+//! They appear in the summary's "Custom metrics" and "Transactions"
+//! sections and in the results file (`custom`, `transactions`). A bad call
+//! (an invalid name, a built-in name, a negative counter) is ignored, with
+//! one warning per name in the log.
+//!
 //! The SDK is a thin layer over bindings that `wit-bindgen` generates from the
 //! repository's `wit/` folder; it owns no sockets, clocks or files. Every
 //! capability comes from the host through the `throng:vu` contract.
@@ -50,6 +73,7 @@ extern crate self as throng_sdk;
 
 pub mod data;
 pub mod http;
+pub mod metrics;
 
 mod error;
 mod runtime;
@@ -75,7 +99,7 @@ pub use runtime::Exports as __Exports;
 #[doc(hidden)]
 pub use wit_bindgen as __wit_bindgen;
 
-use __bindings::throng::vu::{clock, context, log as wit_log, metrics};
+use __bindings::throng::vu::{clock, context, log as wit_log, metrics as wit_metrics};
 
 /// One task a journey offers, with its default weight.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +159,29 @@ macro_rules! journey {
 
 /// Record a named check and return `passed`, so it can guard what follows.
 pub fn check(name: &str, passed: bool) -> bool {
-    metrics::check(name, passed)
+    wit_metrics::check(name, passed)
+}
+
+/// Run `step` as the transaction `name`: the host times it from start to
+/// end, every request and wait inside included, and counts it failed when
+/// `step` returns an error. Returns what `step` returned.
+///
+/// ```ignore
+/// let token = throng_sdk::transaction("login", || {
+///     http::get(format!("{base}/login")).name("login form").send()?;
+///     let r = http::post(format!("{base}/login")).json(&creds).send()?;
+///     Ok(r.json::<Login>()?.token)
+/// })?;
+/// ```
+///
+/// Transactions with different names may nest. See [`metrics`] for the
+/// results and for [`metrics::start_transaction`], the form without a
+/// closure.
+pub fn transaction<T, E>(name: &str, step: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    wit_metrics::start_transaction(name);
+    let result = step();
+    wit_metrics::end_transaction(name, result.is_ok());
+    result
 }
 
 /// A plan parameter (`[params]` in the plan, `--param key=value`), or an
@@ -230,9 +276,10 @@ pub mod prelude {
     pub use crate::data;
     pub use crate::http;
     pub use crate::log;
+    pub use crate::metrics;
     pub use crate::{
         Error, Journey, Result, Task, check, iteration, now, param, param_or, pick, random_below,
-        random_u64, scenario, sleep, sleep_between, vu_id,
+        random_u64, scenario, sleep, sleep_between, transaction, vu_id,
     };
     pub use std::time::Duration;
 }

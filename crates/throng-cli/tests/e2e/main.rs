@@ -7,6 +7,7 @@ mod harness;
 mod accounting;
 mod bad_input;
 mod connections;
+mod custom_metrics;
 mod downloads;
 mod examples;
 mod html;
@@ -23,6 +24,8 @@ mod thresholds;
 mod every_guest_has_a_test {
     const GUEST_GET: &str = "latency::twenty_vus_by_fifty_iterations_of_a_20ms_endpoint";
     const GUEST_CHECKS: &str = "accounting::checks_are_counted_exactly";
+    const GUEST_CUSTOM_METRICS: &str =
+        "custom_metrics::custom_metrics_and_transactions_are_recorded_exactly";
     const GUEST_DOWNLOAD: &str = "downloads::a_25mb_download_in_discard_mode_counts_every_byte";
     const GUEST_NO_JOURNEY: &str = "bad_input::a_component_without_the_journey_export";
     const GUEST_OTHER_VERSION: &str = "bad_input::a_component_of_another_contract_version";

@@ -54,7 +54,7 @@ impl LogGate {
         }
     }
 
-    fn write(&mut self, level: LogLevel, message: &str) {
+    pub(crate) fn write(&mut self, level: LogLevel, message: &str) {
         let Some(sink) = &self.sink else { return };
         let now = Instant::now();
         if now.duration_since(self.window_start) >= WINDOW {

@@ -5,4 +5,4 @@ mod context;
 mod data;
 mod http;
 pub(crate) mod log;
-mod metrics;
+pub(crate) mod metrics;

@@ -1,5 +1,6 @@
 //! Tests of throng-metrics through its public API, one module per feature.
 
+mod custom;
 mod recording;
 mod results_file;
 mod thresholds;

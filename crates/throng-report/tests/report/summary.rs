@@ -1,5 +1,7 @@
 //! The terminal summary.
 
+use std::time::Duration;
+
 use throng_metrics::Metrics;
 use throng_report::{SummaryOptions, render_summary};
 
@@ -78,4 +80,30 @@ fn all_passed_verdict() {
     results.thresholds.retain(|t| t.passed);
     let text = render(&results, &SummaryOptions::default());
     assert!(text.starts_with("✓ all 3 thresholds passed\n"), "{text}");
+}
+
+#[test]
+fn custom_metrics_and_transactions_have_sections() {
+    let metrics = Metrics::new();
+    for i in 0..100u32 {
+        metrics.add_counter("writes", 1.0).unwrap();
+        metrics.add_counter("bytes_written", 10.0).unwrap();
+        metrics.add_rate("cache_hit", i % 4 != 0).unwrap();
+        metrics
+            .add_trend("think_ms", [10.0, 20.0, 30.0][i as usize % 3])
+            .unwrap();
+        let ms = 40 + u64::from(i % 10);
+        metrics.record_transaction("checkout", Duration::from_millis(ms), i % 20 != 0);
+    }
+    metrics.set_gauge("queue_depth", -2.0).unwrap();
+    metrics.set_gauge("queue_depth", 24.0).unwrap();
+    metrics.set_gauge("queue_depth", 7.5).unwrap();
+    metrics.record_transaction("login", Duration::from_millis(120), true);
+    metrics.record_interrupted_transaction("login");
+    let text = render(&metrics.results(meta(20)), &SummaryOptions::default());
+    assert_golden("summary-custom.txt", &text);
+
+    // Without any, neither section appears.
+    let plain = render(&fixture(), &SummaryOptions::default());
+    assert!(!plain.contains("Custom metrics") && !plain.contains("Transactions"));
 }

@@ -141,7 +141,12 @@ pub async fn execute(
 
     let mut entries = Vec::with_capacity(plan.scenarios.len());
     for scenario in &plan.scenarios {
-        let metrics = Arc::new(Metrics::new());
+        // Requests the thresholds filter by tags are counted apart.
+        let submetrics = plan
+            .thresholds
+            .iter()
+            .filter_map(|t| t.submetric().cloned());
+        let metrics = Arc::new(Metrics::with_submetrics(submetrics));
         let journey = journeys[&scenario.module].clone();
         let factory = VuFactory::new(
             &host,

@@ -33,6 +33,9 @@ pub struct VuState {
     pub(crate) log: LogGate,
     /// Transactions this VU started and has not ended, in start order.
     pub(crate) transactions: Vec<OpenTransaction>,
+    /// The task of the iteration running now; empty outside iterations.
+    /// Requests are tagged with it.
+    pub(crate) task: String,
     /// Names whose refused metric calls were already reported, shared by
     /// the scenario's VUs.
     pub(crate) warned: Arc<Warned>,
@@ -73,6 +76,7 @@ impl VuState {
             data_cursor,
             log: LogGate::new(host.options.log.clone(), setup.vu_id),
             transactions: Vec::new(),
+            task: String::new(),
             warned: setup.warned,
             limits: limits(host),
             wasi: locked_down_wasi(),
@@ -96,6 +100,7 @@ impl VuState {
             data_cursor: VuCursor::new(0, 0),
             log: LogGate::new(None, 0),
             transactions: Vec::new(),
+            task: String::new(),
             warned: Arc::default(),
             limits: limits(host),
             wasi: locked_down_wasi(),

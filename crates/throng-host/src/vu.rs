@@ -133,7 +133,10 @@ impl VirtualUser for WasmVu {
     }
 
     async fn iteration(&mut self, task: &str, iteration: u64) -> Result<(), VuError> {
-        self.store.data_mut().iteration = iteration;
+        let state = self.store.data_mut();
+        state.iteration = iteration;
+        state.task.clear();
+        state.task.push_str(task);
         self.store.set_epoch_deadline(self.deadline_ticks);
         let result = self
             .vu
@@ -142,6 +145,7 @@ impl VirtualUser for WasmVu {
             .await;
         // A transaction must end within its iteration.
         self.store.data_mut().interrupt_open_transactions();
+        self.store.data_mut().task.clear();
         match result {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(VuError::failed(message)),

@@ -66,6 +66,7 @@ mod histogram;
 mod recorder;
 mod results;
 mod sample;
+mod submetric;
 pub mod threshold;
 
 pub use custom::{
@@ -86,6 +87,7 @@ pub use results::{
     endpoint_histogram_key,
 };
 pub use sample::{ErrorClass, IterationOutcome, Phases, RequestSample};
+pub use submetric::{RequestTags, Submetric, SubmetricError};
 pub use threshold::{Threshold, ThresholdError, ThresholdOutcome, evaluate};
 
 /// The HdrHistogram type used throughout, re-exported so callers need not

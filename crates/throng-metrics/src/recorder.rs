@@ -24,6 +24,7 @@ use crate::results::{
     endpoint_histogram_key, per_second, ratio,
 };
 use crate::sample::{ErrorClass, IterationOutcome, Phases, RequestSample};
+use crate::submetric::{RequestTags, Submetric};
 
 /// How many distinct error messages [`Metrics::results`] lists.
 pub const MAX_LISTED_ERRORS: usize = 5;
@@ -72,6 +73,8 @@ pub struct Metrics {
     /// Orders distinct error messages by when they were first seen, across
     /// shards.
     error_sequence: AtomicU64,
+    /// Tag filters whose requests are counted apart.
+    submetrics: Box<[Submetric]>,
 }
 
 impl Default for Metrics {
@@ -100,13 +103,48 @@ impl Metrics {
             kinds: Mutex::new(HashMap::new()),
             timeline: Mutex::new(Timeline::default()),
             error_sequence: AtomicU64::new(0),
+            submetrics: Box::new([]),
+        }
+    }
+
+    /// An empty recorder that also counts the requests matching each of
+    /// `submetrics` apart (the tag filters of the plan's thresholds);
+    /// duplicates are counted once.
+    pub fn with_submetrics(submetrics: impl IntoIterator<Item = Submetric>) -> Self {
+        let mut unique: Vec<Submetric> = Vec::new();
+        for submetric in submetrics {
+            if !unique.iter().any(|s| s.key() == submetric.key()) {
+                unique.push(submetric);
+            }
+        }
+        Metrics {
+            submetrics: unique.into_boxed_slice(),
+            ..Metrics::new()
         }
     }
 
     /// Records one finished request.
     pub fn record_request(&self, sample: &RequestSample<'_>) {
+        self.record_request_tagged(sample, &RequestTags::default());
+    }
+
+    /// Records one finished request with its task and the journey's tags,
+    /// which the recorder's sub-metrics may filter on.
+    pub fn record_request_tagged(&self, sample: &RequestSample<'_>, tags: &RequestTags<'_>) {
         let class = sample.error_class();
         self.with_shard(|shard| {
+            if !self.submetrics.is_empty() {
+                if shard.submetrics.len() < self.submetrics.len() {
+                    shard
+                        .submetrics
+                        .resize_with(self.submetrics.len(), RequestCounts::default);
+                }
+                for (counts, submetric) in shard.submetrics.iter_mut().zip(&*self.submetrics) {
+                    if submetric.matches(sample, tags) {
+                        counts.record(sample, class);
+                    }
+                }
+            }
             shard.requests.record(sample, class);
             histogram::record(&mut shard.interval, sample.duration);
             for (histogram, duration) in
@@ -273,10 +311,22 @@ impl Metrics {
     /// histograms merge exactly, counters add, timelines add point by point.
     pub fn merged_results(all: &[&Metrics], meta: RunMeta) -> RunResults {
         let mut total = Shard::new();
+        let mut submetrics: BTreeMap<String, RequestCounts> = BTreeMap::new();
         for metrics in all {
             metrics.fold_into(&mut total);
+            metrics.fold_submetrics_into(&mut submetrics);
         }
         let mut results = total.into_results(meta);
+        results.submetrics = submetrics
+            .into_iter()
+            .map(|(key, counts)| {
+                results.histograms.insert(
+                    format!("{HTTP_REQ_DURATION}{{{key}}}"),
+                    encode(&counts.duration),
+                );
+                counts.stats(key, String::new(), results.meta.duration)
+            })
+            .collect();
         results.timeline = match all {
             [one] => one.timeline(),
             _ => {
@@ -365,6 +415,24 @@ impl Metrics {
 
     fn lock_timeline(&self) -> std::sync::MutexGuard<'_, Timeline> {
         self.timeline.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds this recorder's sub-metrics into `total`, by key: every one the
+    /// recorder was built with, recorded into or not.
+    fn fold_submetrics_into(&self, total: &mut BTreeMap<String, RequestCounts>) {
+        for submetric in self.submetrics.iter() {
+            total.entry(submetric.key().to_owned()).or_default();
+        }
+        for shard in self.shards.iter() {
+            let guard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(shard) = guard.as_ref() {
+                for (counts, submetric) in shard.submetrics.iter().zip(&*self.submetrics) {
+                    if let Some(mine) = total.get_mut(submetric.key()) {
+                        mine.merge(counts);
+                    }
+                }
+            }
+        }
     }
 
     fn fold_into(&self, total: &mut Shard) {
@@ -479,6 +547,9 @@ struct Shard {
     /// Request durations since the last timeline point; emptied by
     /// [`Metrics::sample_timeline`], never merged into results.
     interval: Histogram<u64>,
+    /// Requests of each of the recorder's sub-metrics, in their order;
+    /// empty until the first request.
+    submetrics: Vec<RequestCounts>,
 }
 
 impl Shard {
@@ -497,6 +568,7 @@ impl Shard {
             custom: HashMap::new(),
             transactions: HashMap::new(),
             interval: new_histogram(),
+            submetrics: Vec::new(),
         }
     }
 
@@ -581,17 +653,7 @@ impl Shard {
             .map(|(name, endpoint)| {
                 let counts = &endpoint.requests;
                 histograms.insert(endpoint_histogram_key(name), encode(&counts.duration));
-                EndpointStats {
-                    name: name.clone(),
-                    method: endpoint.methods.join(","),
-                    requests: counts.count,
-                    failed: counts.failed,
-                    errors_by_class: counts.errors_by_class(),
-                    bytes_received: counts.bytes_received,
-                    bytes_sent: counts.bytes_sent,
-                    req_per_s: per_second(counts.count, wall),
-                    stats: DurationStats::from_histogram(&counts.duration),
-                }
+                counts.stats(name.clone(), endpoint.methods.join(","), wall)
             })
             .collect();
         endpoints.sort_by(|a, b| a.name.cmp(&b.name));
@@ -666,6 +728,7 @@ impl Shard {
             timeline: Vec::new(),
             custom,
             transactions,
+            submetrics: Vec::new(),
             generator: None,
             scenarios: Vec::new(),
         }
@@ -716,6 +779,21 @@ impl RequestCounts {
         }
         self.bytes_received += other.bytes_received;
         self.bytes_sent += other.bytes_sent;
+    }
+
+    /// These requests' figures under `name`.
+    fn stats(&self, name: String, method: String, wall: Duration) -> EndpointStats {
+        EndpointStats {
+            name,
+            method,
+            requests: self.count,
+            failed: self.failed,
+            errors_by_class: self.errors_by_class(),
+            bytes_received: self.bytes_received,
+            bytes_sent: self.bytes_sent,
+            req_per_s: per_second(self.count, wall),
+            stats: DurationStats::from_histogram(&self.duration),
+        }
     }
 
     fn errors_by_class(&self) -> BTreeMap<ErrorClass, u64> {

@@ -96,6 +96,13 @@ pub struct RunResults {
     /// absent from JSON when it timed none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transactions: Vec<TransactionStats>,
+    /// Requests filtered by tags, one entry per filter the thresholds asked
+    /// for (`http_req_duration{method:POST,status:201}`), keyed in `name`
+    /// by the filter without braces (`method:POST,status:201`); their
+    /// histograms are under `http_req_duration{<filter>}`. `method` is
+    /// empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub submetrics: Vec<EndpointStats>,
     /// The first distinct error messages.
     pub errors: ErrorsSummary,
     /// How each threshold fared; empty until the caller evaluates them
@@ -267,6 +274,12 @@ impl RunResults {
     /// name.
     pub fn endpoint(&self, name: &str) -> Option<&EndpointStats> {
         self.endpoints.iter().find(|endpoint| endpoint.name == name)
+    }
+
+    /// The requests matching a tag filter the thresholds asked for, by
+    /// [`Submetric::key`](crate::Submetric::key).
+    pub fn submetric(&self, key: &str) -> Option<&EndpointStats> {
+        self.submetrics.iter().find(|s| s.name == key)
     }
 
     /// The custom metric named `name`, if the journey recorded one.

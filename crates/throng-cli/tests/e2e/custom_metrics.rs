@@ -133,3 +133,86 @@ async fn custom_metrics_and_transactions_are_recorded_exactly() {
     }
     check!(run, run.stdout.contains("50.00 % (50 of 100)"));
 }
+
+/// Thresholds on the guest's own metrics, its transaction, and requests
+/// filtered by status, method, task and the guest's own tag: each judged on
+/// the numbers the guest is known to produce, one of them failing.
+#[tokio::test(flavor = "multi_thread")]
+async fn thresholds_judge_custom_metrics_transactions_and_tagged_requests() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let url = format!("url={}/delay/20", target.base_url());
+    // (threshold, observed, passed)
+    let table: &[(&str, f64, bool)] = &[
+        ("writes: count == 100", 100.0, true),
+        ("bytes_written: count >= 1000", 1_000.0, true),
+        ("cache_hit: rate == 50%", 50.0, true),
+        ("queue_depth: max == 24", 24.0, true),
+        ("think_ms: med < 21", 20.015, true),
+        (
+            "transaction_duration{name:two_calls}: p(50) >= 40ms",
+            f64::NAN,
+            true,
+        ),
+        ("http_reqs{step:second}: count == 100", 100.0, true),
+        (
+            "http_reqs{task:default,method:GET,status:200}: count == 200",
+            200.0,
+            true,
+        ),
+        ("http_reqs{status:5xx}: count == 0", 0.0, true),
+        (
+            "http_req_duration{status:2xx,step:second}: p(50) >= 20ms",
+            f64::NAN,
+            true,
+        ),
+        ("dropped_iterations: count == 0", 0.0, true),
+        ("vus: max == 4", 4.0, true),
+        ("writes: count > 100", 100.0, false),
+    ];
+    let mut args: Vec<String> = [
+        "run",
+        GUEST_CUSTOM_METRICS,
+        "--vus",
+        "4",
+        "--iterations",
+        "25",
+        "-p",
+        &url,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for (threshold, ..) in table {
+        args.extend(["--threshold".to_owned(), (*threshold).to_owned()]);
+    }
+    let run = throng(args).await;
+    check!(run, run.code == 1, "one threshold fails");
+    let outcomes = &run.results().thresholds;
+    check!(run, outcomes.len() == table.len());
+    for (outcome, &(threshold, observed, passed)) in outcomes.iter().zip(table) {
+        check!(run, outcome.passed == passed, "{threshold}: {outcome:?}");
+        let value = outcome.observed.unwrap_or(f64::NAN);
+        check!(
+            run,
+            observed.is_nan() || (value - observed).abs() < 1e-6,
+            "{threshold}: {outcome:?}"
+        );
+    }
+    // Only the requests a filter names were counted apart.
+    let keys: Vec<&str> = run
+        .results()
+        .submetrics
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    check!(
+        run,
+        keys == [
+            "status:2xx,step:second",
+            "status:5xx",
+            "step:second",
+            "task:default,method:GET,status:200"
+        ],
+        "{keys:?}"
+    );
+}

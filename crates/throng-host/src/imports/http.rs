@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use throng_http::{BodyMode, ErrorKind, Request};
-use throng_metrics::{ErrorClass, Phases, RequestSample};
+use throng_metrics::{ErrorClass, Phases, RequestSample, RequestTags};
 
 use crate::bindings::throng::vu::http::{self as wit, Host};
 use crate::state::VuState;
@@ -42,20 +42,27 @@ impl Host for VuState {
         };
         let result = session.send(request).await;
         let metrics = self.metrics.as_deref();
+        let tags = RequestTags {
+            task: (!self.task.is_empty()).then_some(self.task.as_str()),
+            tags: &req.tags,
+        };
         match result {
             Ok(r) => {
                 if let Some(metrics) = metrics {
-                    metrics.record_request(&RequestSample {
-                        name: &name,
-                        method: method.as_str(),
-                        status: Some(r.status),
-                        error: None,
-                        duration: r.timings.duration(),
-                        phases: phases(&r.timings),
-                        bytes_received: r.body_bytes,
-                        bytes_sent: r.bytes_sent,
-                        error_message: None,
-                    });
+                    metrics.record_request_tagged(
+                        &RequestSample {
+                            name: &name,
+                            method: method.as_str(),
+                            status: Some(r.status),
+                            error: None,
+                            duration: r.timings.duration(),
+                            phases: phases(&r.timings),
+                            bytes_received: r.body_bytes,
+                            bytes_sent: r.bytes_sent,
+                            error_message: None,
+                        },
+                        &tags,
+                    );
                 }
                 Ok(wit::Response {
                     status: r.status,
@@ -68,17 +75,20 @@ impl Host for VuState {
             Err(e) => {
                 let (class, error) = classify(e.kind, e.message.clone());
                 if let Some(metrics) = metrics {
-                    metrics.record_request(&RequestSample {
-                        name: &name,
-                        method: method.as_str(),
-                        status: None,
-                        error: Some(class),
-                        duration: e.timings.duration(),
-                        phases: phases(&e.timings),
-                        bytes_received: e.body_bytes,
-                        bytes_sent: 0,
-                        error_message: Some(&e.message),
-                    });
+                    metrics.record_request_tagged(
+                        &RequestSample {
+                            name: &name,
+                            method: method.as_str(),
+                            status: None,
+                            error: Some(class),
+                            duration: e.timings.duration(),
+                            phases: phases(&e.timings),
+                            bytes_received: e.body_bytes,
+                            bytes_sent: 0,
+                            error_message: Some(&e.message),
+                        },
+                        &tags,
+                    );
                 }
                 Err(error)
             }

@@ -4,9 +4,10 @@ use hdrhistogram::Histogram;
 
 use super::parse::{ValueUnit, closest};
 use super::{Aggregation, Baseline, Kind, Limit, Source, Threshold, ThresholdOutcome};
+use crate::custom::{CustomValue, TRANSACTION_DURATION, transaction_histogram_key};
 use crate::results::{
     DurationStats, HTTP_REQ_DURATION, ITERATION_DURATION, RunResults, endpoint_histogram_key,
-    micros_to_ms,
+    micros_to_ms, per_second,
 };
 
 /// Judges every threshold against `results`, in order. A threshold
@@ -70,8 +71,16 @@ pub(super) fn evaluate_one(
             }
         }
     };
+    // A journey's own metric shows in the unit of the kind it turned out
+    // to be.
+    let unit = match &observation {
+        Ok(Observation {
+            unit: Some(actual), ..
+        }) => *actual,
+        _ => unit,
+    };
     let (observed, passed, note) = match (observation, &limit) {
-        (Ok(Observation { value, note }), Ok(limit)) => {
+        (Ok(Observation { value, note, .. }), Ok(limit)) => {
             let passed = threshold.operator.holds(value, *limit);
             (Some(in_unit(value, unit)), passed, note)
         }
@@ -122,11 +131,17 @@ fn scenario_results<'r>(results: &'r RunResults, name: &str) -> Option<&'r RunRe
 struct Observation {
     value: f64,
     note: Option<String>,
+    /// For a journey's own metric, the unit of its actual kind.
+    unit: Option<ValueUnit>,
 }
 
 impl From<f64> for Observation {
     fn from(value: f64) -> Self {
-        Observation { value, note: None }
+        Observation {
+            value,
+            note: None,
+            unit: None,
+        }
     }
 }
 
@@ -139,8 +154,28 @@ fn observe(
     let metric = source.metric;
     let filter = source.filter.as_deref();
     let totals = &results.totals;
+    if let Some(submetric) = &source.submetric {
+        return tagged(source, submetric.key(), aggregation, results);
+    }
     match (metric.name, metric.kind) {
         (_, Kind::Trend) => trend(source, aggregation, results).map(Observation::from),
+        (_, Kind::Custom) => custom(source, aggregation, results),
+        ("dropped_iterations", _) => {
+            let count = totals.dropped_iterations;
+            let per_second = per_second(count, results.meta.duration);
+            Ok(pick(aggregation, count, per_second).into())
+        }
+        ("vus", _) => {
+            let mut vus = results.timeline.iter().map(|point| point.vus);
+            let value = match aggregation {
+                Aggregation::Min => vus.min(),
+                Aggregation::Max => vus.max(),
+                _ => vus.next_back(),
+            };
+            value
+                .map(|vus| Observation::from(f64::from(vus)))
+                .ok_or_else(|| format!("{NO_SAMPLES}: the results have no timeline"))
+        }
         ("http_req_failed", _) => match filter {
             None if totals.requests > 0 => Ok(totals.failure_rate.into()),
             None => Err(NO_SAMPLES.to_owned()),
@@ -174,7 +209,11 @@ fn observe(
                         let value = 0.0;
                         let names = results.endpoints.iter().map(|e| e.name.as_str());
                         let note = Some(no_such("request", name, names));
-                        return Ok(Observation { value, note });
+                        return Ok(Observation {
+                            value,
+                            note,
+                            unit: None,
+                        });
                     }
                 },
             };
@@ -207,9 +246,90 @@ fn pick(aggregation: Aggregation, count: u64, per_second: f64) -> f64 {
     }
 }
 
+/// The requests of a tag filter (`{status:500}`), counted apart during
+/// the run.
+fn tagged(
+    source: &Source,
+    key: &str,
+    aggregation: Aggregation,
+    results: &RunResults,
+) -> Result<Observation, String> {
+    let Some(requests) = results.submetric(key) else {
+        return Err(format!(
+            "the results hold no requests filtered by `{{{key}}}` (the run did not count them)"
+        ));
+    };
+    let none = || format!("{NO_SAMPLES}: no request matched `{{{key}}}`");
+    match source.metric.name {
+        HTTP_REQ_DURATION => {
+            if requests.requests == 0 {
+                return Err(none());
+            }
+            let histogram_key = format!("{HTTP_REQ_DURATION}{{{key}}}");
+            duration_of(&requests.stats, &histogram_key, aggregation, results)
+                .map(Observation::from)
+        }
+        "http_req_failed" if requests.requests > 0 => Ok(requests.failure_rate().into()),
+        "http_req_failed" => Err(none()),
+        _ => Ok(pick(aggregation, requests.requests, requests.req_per_s).into()),
+    }
+}
+
+/// The value of the journey's own metric.
+fn custom(
+    source: &Source,
+    aggregation: Aggregation,
+    results: &RunResults,
+) -> Result<Observation, String> {
+    let name = source.custom.as_deref().unwrap_or_default();
+    let Some(metric) = results.custom_metric(name) else {
+        let names = results.custom.iter().map(|m| m.name.as_str());
+        return Err(format!(
+            "{NO_SAMPLES}: {}",
+            no_such("metric of the journey", name, names)
+        ));
+    };
+    let wrong = |takes: &str| {
+        format!(
+            "`{name}` is a {} metric; it takes {takes}",
+            metric.kind().as_str()
+        )
+    };
+    let (value, unit) = match (&metric.value, aggregation) {
+        (CustomValue::Counter { count, .. }, Aggregation::Count) => (*count, ValueUnit::Count),
+        (CustomValue::Counter { rate, .. }, Aggregation::Rate) => (*rate, ValueUnit::PerSecond),
+        (CustomValue::Counter { .. }, _) => return Err(wrong("count, rate")),
+        (CustomValue::Gauge { value, .. }, Aggregation::Value) => (*value, ValueUnit::Count),
+        (CustomValue::Gauge { min, .. }, Aggregation::Min) => (*min, ValueUnit::Count),
+        (CustomValue::Gauge { max, .. }, Aggregation::Max) => (*max, ValueUnit::Count),
+        (CustomValue::Gauge { .. }, _) => return Err(wrong("value, min, max")),
+        (CustomValue::Rate { passes, fails, .. }, _) if passes + fails == 0 => {
+            return Err(NO_SAMPLES.to_owned());
+        }
+        (CustomValue::Rate { rate, .. }, Aggregation::Rate) => (*rate, ValueUnit::Fraction),
+        (CustomValue::Rate { .. }, _) => return Err(wrong("rate")),
+        (CustomValue::Trend(_), Aggregation::Count | Aggregation::Rate | Aggregation::Value) => {
+            return Err(wrong("avg, min, max, med, p(N)"));
+        }
+        (CustomValue::Trend(stats), _) if stats.count == 0 => return Err(NO_SAMPLES.to_owned()),
+        (CustomValue::Trend(stats), _) => (
+            duration_of(stats, name, aggregation, results)?,
+            ValueUnit::Count,
+        ),
+    };
+    Ok(Observation {
+        value,
+        note: None,
+        unit: Some(unit),
+    })
+}
+
 /// The duration (ms) a trend threshold is about.
 fn trend(source: &Source, aggregation: Aggregation, results: &RunResults) -> Result<f64, String> {
     let metric = source.metric.name;
+    if metric == TRANSACTION_DURATION {
+        return transaction(source, aggregation, results);
+    }
     let (stats, key) = match source.filter.as_deref() {
         Some(name) => match results.endpoint(name) {
             Some(endpoint) => (endpoint.stats, endpoint_histogram_key(name)),
@@ -230,17 +350,62 @@ fn trend(source: &Source, aggregation: Aggregation, results: &RunResults) -> Res
     if stats.count == 0 {
         return Err(NO_SAMPLES.to_owned());
     }
-    if let Some(value) = from_stats(&stats, aggregation) {
+    duration_of(&stats, &key, aggregation, results)
+}
+
+/// A transaction's durations, or all transactions' together.
+fn transaction(
+    source: &Source,
+    aggregation: Aggregation,
+    results: &RunResults,
+) -> Result<f64, String> {
+    if let Some(name) = source.filter.as_deref() {
+        let Some(transaction) = results.transaction(name) else {
+            let names = results.transactions.iter().map(|t| t.name.as_str());
+            return Err(format!(
+                "{NO_SAMPLES}: {}",
+                no_such("transaction", name, names)
+            ));
+        };
+        if transaction.stats.count == 0 {
+            return Err(NO_SAMPLES.to_owned());
+        }
+        let key = transaction_histogram_key(name);
+        return duration_of(&transaction.stats, &key, aggregation, results);
+    }
+    let mut all = crate::histogram::new_histogram();
+    for transaction in &results.transactions {
+        let key = transaction_histogram_key(&transaction.name);
+        match results.try_histogram(&key) {
+            Ok(Some(histogram)) => crate::histogram::merge(&mut all, &histogram),
+            Ok(None) => return Err(format!("histogram `{key}` is not in the results")),
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+    if all.is_empty() {
+        return Err(NO_SAMPLES.to_owned());
+    }
+    from_histogram(&all, aggregation).ok_or_else(|| "not a duration aggregation".to_owned())
+}
+
+/// `aggregation` of durations summed up in `stats`, reading the histogram
+/// under `key` for percentiles the statistics do not hold.
+fn duration_of(
+    stats: &DurationStats,
+    key: &str,
+    aggregation: Aggregation,
+    results: &RunResults,
+) -> Result<f64, String> {
+    if let Some(value) = from_stats(stats, aggregation) {
         return Ok(value);
     }
-    // Percentiles the statistics do not hold come from the histogram.
-    let histogram = match results.try_histogram(&key) {
+    let histogram = match results.try_histogram(key) {
         Ok(Some(histogram)) => histogram,
         Ok(None) => return Err(format!("histogram `{key}` is not in the results")),
         Err(error) => return Err(error.to_string()),
     };
     from_histogram(&histogram, aggregation)
-        .ok_or_else(|| format!("`{metric}` has no aggregation {aggregation:?}"))
+        .ok_or_else(|| format!("`{key}` has no aggregation {aggregation:?}"))
 }
 
 fn from_stats(stats: &DurationStats, aggregation: Aggregation) -> Option<f64> {
@@ -267,7 +432,7 @@ fn from_histogram(histogram: &Histogram<u64>, aggregation: Aggregation) -> Optio
         Aggregation::Med => histogram.value_at_quantile(0.5) as f64,
         Aggregation::Percentile(p) => histogram.value_at_quantile(p / 100.0) as f64,
         // Parsing allows only the aggregations above for trends.
-        Aggregation::Rate | Aggregation::Count => return None,
+        Aggregation::Rate | Aggregation::Count | Aggregation::Value => return None,
     };
     Some(micros_to_ms(micros))
 }

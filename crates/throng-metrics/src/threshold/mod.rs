@@ -1,18 +1,29 @@
 //! SLA thresholds in k6's syntax: parse them from the plan, judge them
 //! against [`RunResults`](crate::RunResults).
 //!
-//! A threshold is a metric, optionally filtered by one tag, and an
-//! expression `aggregation operator value`:
+//! A threshold is a metric, optionally filtered by tags, and an expression
+//! `aggregation operator value`:
 //!
-//! | metric | tag filter | aggregations | value |
+//! | metric | tag filters | aggregations | value |
 //! |---|---|---|---|
-//! | `http_req_duration` | `{name:…}` | `avg min max med p(N)` | duration: `200ms`, `1.5s`, `500us`; a bare number is ms |
+//! | `http_req_duration` | a request's: `{name:…}`, `{method:…}`, `{status:200}` or `{status:5xx}`, `{error_class:…}`, `{task:…}`, the journey's own tags, several at once | `avg min max med p(N)` | duration: `200ms`, `1.5s`, `500us`; a bare number is ms |
 //! | `http_req_blocked`, `_connecting`, `_tls_handshaking`, `_sending`, `_waiting`, `_receiving`, `iteration_duration` | — | same | same |
-//! | `http_req_failed` | `{name:…}` | `rate` | `1%` or the fraction `0.01` |
+//! | `transaction_duration` | `{name:…}` (without: all transactions) | same | same |
+//! | `http_req_failed` | a request's | `rate` | `1%` or the fraction `0.01` |
 //! | `checks` | `{check:…}` | `rate` (of passed checks) | same |
-//! | `http_reqs` | `{name:…}` | `count`, `rate` (per second) | a number |
-//! | `iterations` | — | `count`, `rate` (per second) | a number |
+//! | `http_reqs` | a request's | `count`, `rate` (per second) | a number |
+//! | `iterations`, `dropped_iterations` | — | `count`, `rate` (per second) | a number |
 //! | `data_received`, `data_sent` | — | `count` (bytes), `rate` (bytes/s) | `B`, `kB`, `MB`, `GB` (decimal), `/s` for rates; a bare number is bytes |
+//! | `vus` | — | `value` (last), `min`, `max` | a number |
+//! | the journey's own metric, by name | — | by its kind: counter `count rate`, gauge `value min max`, rate `rate`, trend `avg min max med p(N)` | a number, `90%` for rates |
+//!
+//! Every metric also takes `{scenario:NAME}`. Requests filtered by tags
+//! other than `name` are counted apart while the run goes, so the recorder
+//! must be built with the thresholds' [`Threshold::submetric`]s. A name that
+//! is not a built-in metric, and is not a near miss of one (a typo is
+//! refused with a suggestion), is the journey's own metric; its kind is
+//! known only from the results, where an aggregation it lacks fails the
+//! threshold with a note.
 //!
 //! Operators are `<`, `<=`, `>`, `>=`, `==` and `!=`; `p(N)` takes any N
 //! from 0 to 100, such as `p(99.9)`.
@@ -160,6 +171,13 @@ impl Threshold {
         }
     }
 
+    /// The tag filter whose requests must be counted apart while the run
+    /// goes (`{status:500}`, `{method:POST,name:upload}`), if any: build
+    /// the recorder with it ([`Metrics::with_submetrics`](crate::Metrics::with_submetrics)).
+    pub fn submetric(&self) -> Option<&crate::Submetric> {
+        self.source.submetric.as_ref()
+    }
+
     /// The scenario this threshold judges (`{scenario:NAME}`), if any.
     pub fn scenario(&self) -> Option<&str> {
         self.source.scenario.as_deref()
@@ -218,7 +236,14 @@ impl ThresholdOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Source {
     pub(crate) metric: &'static MetricSpec,
+    /// The one-tag filter read from the results directly: a request or
+    /// transaction `name`, or a `check`.
     pub(crate) filter: Option<String>,
+    /// Any other request filter (`{status:500}`, `{method:POST,name:x}`),
+    /// counted apart while the run goes.
+    pub(crate) submetric: Option<crate::Submetric>,
+    /// The journey's own metric, by name, for [`CUSTOM`].
+    pub(crate) custom: Option<String>,
     /// `{scenario:NAME}`: judge that scenario's results only.
     pub(crate) scenario: Option<String>,
 }
@@ -228,8 +253,19 @@ pub(crate) struct Source {
 pub(crate) struct MetricSpec {
     pub(crate) name: &'static str,
     pub(crate) kind: Kind,
-    /// The one tag it can be filtered by.
-    pub(crate) tag: Option<&'static str>,
+    /// The tags it can be filtered by.
+    pub(crate) tags: Tags,
+}
+
+/// The tag filters a metric takes, besides `scenario`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tags {
+    None,
+    /// A request's tags: `name`, `method`, `status`, `error_class`,
+    /// `task` and the journey's own.
+    Request,
+    /// Only this one.
+    One(&'static str),
 }
 
 /// What kind of numbers a metric holds, which decides its aggregations and
@@ -244,6 +280,10 @@ pub(crate) enum Kind {
     Counter,
     /// A count of bytes.
     Bytes,
+    /// A level sampled over time (active VUs).
+    Gauge,
+    /// The journey's own metric, whose kind is known only from the results.
+    Custom,
 }
 
 impl Kind {
@@ -253,58 +293,40 @@ impl Kind {
             Kind::Trend => "avg, min, max, med, p(N)",
             Kind::Rate => "rate",
             Kind::Counter | Kind::Bytes => "count, rate",
+            Kind::Gauge => "value, min, max",
+            Kind::Custom => {
+                "count, rate (counters, rates), value, min, max (gauges), avg, min, max, med, p(N) (trends)"
+            }
         }
     }
 }
 
-/// Every metric a threshold can name.
+/// Every built-in metric a threshold can name.
 pub(crate) const METRICS: &[MetricSpec] = &[
-    trend("http_req_duration", Some("name")),
-    trend("http_req_blocked", None),
-    trend("http_req_connecting", None),
-    trend("http_req_tls_handshaking", None),
-    trend("http_req_sending", None),
-    trend("http_req_waiting", None),
-    trend("http_req_receiving", None),
-    trend("iteration_duration", None),
-    MetricSpec {
-        name: "http_req_failed",
-        kind: Kind::Rate,
-        tag: Some("name"),
-    },
-    MetricSpec {
-        name: "checks",
-        kind: Kind::Rate,
-        tag: Some("check"),
-    },
-    MetricSpec {
-        name: "http_reqs",
-        kind: Kind::Counter,
-        tag: Some("name"),
-    },
-    MetricSpec {
-        name: "iterations",
-        kind: Kind::Counter,
-        tag: None,
-    },
-    MetricSpec {
-        name: "data_received",
-        kind: Kind::Bytes,
-        tag: None,
-    },
-    MetricSpec {
-        name: "data_sent",
-        kind: Kind::Bytes,
-        tag: None,
-    },
+    spec("http_req_duration", Kind::Trend, Tags::Request),
+    spec("http_req_blocked", Kind::Trend, Tags::None),
+    spec("http_req_connecting", Kind::Trend, Tags::None),
+    spec("http_req_tls_handshaking", Kind::Trend, Tags::None),
+    spec("http_req_sending", Kind::Trend, Tags::None),
+    spec("http_req_waiting", Kind::Trend, Tags::None),
+    spec("http_req_receiving", Kind::Trend, Tags::None),
+    spec("iteration_duration", Kind::Trend, Tags::None),
+    spec("transaction_duration", Kind::Trend, Tags::One("name")),
+    spec("http_req_failed", Kind::Rate, Tags::Request),
+    spec("checks", Kind::Rate, Tags::One("check")),
+    spec("http_reqs", Kind::Counter, Tags::Request),
+    spec("iterations", Kind::Counter, Tags::None),
+    spec("dropped_iterations", Kind::Counter, Tags::None),
+    spec("data_received", Kind::Bytes, Tags::None),
+    spec("data_sent", Kind::Bytes, Tags::None),
+    spec("vus", Kind::Gauge, Tags::None),
 ];
 
-const fn trend(name: &'static str, tag: Option<&'static str>) -> MetricSpec {
-    MetricSpec {
-        name,
-        kind: Kind::Trend,
-        tag,
-    }
+/// Stands for every metric the journey defines itself.
+pub(crate) const CUSTOM: MetricSpec = spec("custom", Kind::Custom, Tags::None);
+
+const fn spec(name: &'static str, kind: Kind, tags: Tags) -> MetricSpec {
+    MetricSpec { name, kind, tags }
 }
 
 /// How the samples of a metric are reduced to one number.
@@ -318,6 +340,8 @@ pub(crate) enum Aggregation {
     Percentile(f64),
     Rate,
     Count,
+    /// A gauge's last value.
+    Value,
 }
 
 /// The comparison an observed value must pass.

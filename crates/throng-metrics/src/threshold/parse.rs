@@ -2,9 +2,11 @@
 //! [`Threshold`].
 
 use super::{
-    Aggregation, Baseline, Kind, Limit, METRICS, MetricSpec, Operator, PREVIOUS, Severity, Source,
-    Threshold,
+    Aggregation, Baseline, CUSTOM, Kind, Limit, METRICS, MetricSpec, Operator, PREVIOUS, Severity,
+    Source, Tags, Threshold,
 };
+use crate::custom::check_metric_name;
+use crate::{Submetric, SubmetricError};
 
 /// A threshold that cannot be parsed: which one, and what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -39,12 +41,15 @@ pub enum ThresholdErrorKind {
     #[error("`{metric}` cannot be filtered by `{tag}`; {}", allowed_tag(*.allowed))]
     UnsupportedTag {
         /// The metric's name.
-        metric: &'static str,
+        metric: String,
         /// The tag as written.
         tag: String,
         /// The one tag the metric can be filtered by, if any.
         allowed: Option<&'static str>,
     },
+    /// A request filter's value is not one that key takes.
+    #[error(transparent)]
+    BadFilter(#[from] SubmetricError),
     /// The expression has no comparison operator.
     #[error("no comparison operator; write e.g. `p(95) < 200ms` (operators: < <= > >= == !=)")]
     MissingOperator,
@@ -132,7 +137,10 @@ fn suggest(suggestion: Option<&str>) -> String {
         Some(name) => format!("did you mean `{name}`?"),
         None => {
             let names: Vec<&str> = METRICS.iter().map(|metric| metric.name).collect();
-            format!("known metrics: {}", names.join(", "))
+            format!(
+                "known metrics: {}; a journey's own metric is named with up to 128 ASCII letters, digits or `_`",
+                names.join(", ")
+            )
         }
     }
 }
@@ -176,9 +184,8 @@ pub(super) fn parse(metric: &str, expression: &str) -> Result<Threshold, Thresho
 
 fn parse_metric(text: &str) -> Result<Source, ThresholdErrorKind> {
     let text = text.trim();
-    let mut pairs = Vec::new();
-    let name = match text.split_once('{') {
-        None => text,
+    let (name, pairs) = match text.split_once('{') {
+        None => (text, Vec::new()),
         Some((name, rest)) => {
             // A name may itself hold braces (`GET /patients/{id}`), so the
             // filter runs to the last `}`, which must end the text.
@@ -186,52 +193,87 @@ fn parse_metric(text: &str) -> Result<Source, ThresholdErrorKind> {
                 filter: format!("{{{rest}"),
             };
             let inner = rest.strip_suffix('}').ok_or_else(bad)?;
-            // `scenario:` may come first, then the metric's own tag, whose
-            // value may hold commas of its own.
-            let mut inner = inner.trim();
-            if let Some(after) = inner.strip_prefix("scenario:") {
-                let (scenario, rest) = after.split_once(',').unwrap_or((after, ""));
-                pairs.push(("scenario", scenario.trim()));
-                inner = rest.trim();
-            }
-            if !inner.is_empty() {
-                let (key, value) = inner.split_once(':').ok_or_else(bad)?;
-                pairs.push((key.trim(), value.trim()));
-            }
-            if pairs.iter().any(|(k, v)| k.is_empty() || v.is_empty()) {
-                return Err(bad());
-            }
-            name.trim()
+            (name.trim(), split_pairs(inner).ok_or_else(bad)?)
         }
     };
-    let spec = find_metric(name)?;
-    let mut filter = None;
+    let (spec, custom) = find_metric(name)?;
     let mut scenario = None;
+    let mut others: Vec<(&str, &str)> = Vec::new();
     for (key, value) in pairs {
         if key == "scenario" {
             scenario = Some(value.to_owned());
-        } else if spec.tag == Some(key) {
-            filter = Some(value.to_owned());
         } else {
-            return Err(ThresholdErrorKind::UnsupportedTag {
-                metric: spec.name,
-                tag: key.to_owned(),
-                allowed: spec.tag,
-            });
+            others.push((key, value));
         }
     }
+    let unsupported = |tag: &str, allowed| ThresholdErrorKind::UnsupportedTag {
+        metric: custom.clone().unwrap_or_else(|| spec.name.to_owned()),
+        tag: tag.to_owned(),
+        allowed,
+    };
+    let (filter, submetric) = match (spec.tags, others.as_slice()) {
+        (_, []) => (None, None),
+        (Tags::None, [(key, _), ..]) => return Err(unsupported(key, None)),
+        (Tags::One(tag), [(key, value)]) if *key == tag => (Some((*value).to_owned()), None),
+        (Tags::One(tag), pairs) => {
+            let key = pairs
+                .iter()
+                .find(|(key, _)| *key != tag)
+                .map_or(tag, |p| p.0);
+            return Err(unsupported(key, Some(tag)));
+        }
+        (Tags::Request, [("name", value)]) => (Some((*value).to_owned()), None),
+        (Tags::Request, pairs) => (None, Some(Submetric::new(pairs.iter().copied())?)),
+    };
     Ok(Source {
         metric: spec,
         filter,
+        submetric,
+        custom,
         scenario,
     })
 }
 
-fn find_metric(name: &str) -> Result<&'static MetricSpec, ThresholdErrorKind> {
+/// `key:value` pairs separated by commas; a comma not followed by
+/// `key:` belongs to the value before it (a request name may hold commas).
+fn split_pairs(inner: &str) -> Option<Vec<(&str, &str)>> {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut start = 0;
+    let looks_like_key = |rest: &str| {
+        rest.split_once(':').is_some_and(|(key, _)| {
+            let key = key.trim();
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let mut segments = Vec::new();
+    for (at, _) in inner.match_indices(',') {
+        if looks_like_key(&inner[at + 1..]) {
+            segments.push(&inner[start..at]);
+            start = at + 1;
+        }
+    }
+    segments.push(&inner[start..]);
+    for segment in segments {
+        let (key, value) = segment.split_once(':')?;
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() || value.is_empty() {
+            return None;
+        }
+        pairs.push((key, value));
+    }
+    Some(pairs)
+}
+
+/// A built-in metric by name, or the journey's own (`Some(name)`) when the
+/// name is not close enough to a built-in one to be a typo of it.
+fn find_metric(name: &str) -> Result<(&'static MetricSpec, Option<String>), ThresholdErrorKind> {
     if let Some(spec) = METRICS.iter().find(|spec| spec.name == name) {
-        return Ok(spec);
+        return Ok((spec, None));
     }
     let suggestion = closest(name, METRICS.iter().map(|spec| spec.name));
+    if suggestion.is_none() && check_metric_name(name).is_ok() {
+        return Ok((&CUSTOM, Some(name.to_owned())));
+    }
     Err(ThresholdErrorKind::UnknownMetric {
         name: name.to_owned(),
         suggestion,
@@ -462,8 +504,9 @@ fn parse_aggregation(
         "med" => Aggregation::Med,
         "rate" => Aggregation::Rate,
         "count" => Aggregation::Count,
+        "value" => Aggregation::Value,
         _ => match text.strip_prefix("p(") {
-            Some(rest) if metric.kind == Kind::Trend => {
+            Some(rest) if matches!(metric.kind, Kind::Trend | Kind::Custom) => {
                 let percentile = rest
                     .strip_suffix(')')
                     .and_then(|number| number.trim().parse::<f64>().ok())
@@ -493,6 +536,12 @@ fn parse_aggregation(
         Kind::Counter | Kind::Bytes => {
             matches!(aggregation, Aggregation::Count | Aggregation::Rate)
         }
+        Kind::Gauge => matches!(
+            aggregation,
+            Aggregation::Value | Aggregation::Min | Aggregation::Max
+        ),
+        // Which of these fits is known once the journey has recorded it.
+        Kind::Custom => true,
     };
     if allowed {
         Ok(aggregation)
@@ -525,6 +574,9 @@ pub(super) enum ValueUnit {
     Bytes,
     /// Bytes per second; written `B/s`, `kB/s`, `MB/s`, `GB/s`, or bare.
     BytesPerSecond,
+    /// A journey's own number: bare, a percentage (as a fraction), or a
+    /// duration (in ms, for trends of milliseconds).
+    Number,
 }
 
 impl ValueUnit {
@@ -536,6 +588,8 @@ impl ValueUnit {
             (Kind::Counter, _) => ValueUnit::Count,
             (Kind::Bytes, Aggregation::Rate) => ValueUnit::BytesPerSecond,
             (Kind::Bytes, _) => ValueUnit::Bytes,
+            (Kind::Gauge, _) => ValueUnit::Count,
+            (Kind::Custom, _) => ValueUnit::Number,
         }
     }
 
@@ -548,6 +602,7 @@ impl ValueUnit {
             ValueUnit::PerSecond => "/s",
             ValueUnit::Bytes => "B",
             ValueUnit::BytesPerSecond => "B/s",
+            ValueUnit::Number => "",
         }
     }
 
@@ -560,6 +615,7 @@ impl ValueUnit {
             ValueUnit::PerSecond => "a rate per second",
             ValueUnit::Bytes => "a size",
             ValueUnit::BytesPerSecond => "a throughput",
+            ValueUnit::Number => "a number",
         }
     }
 
@@ -576,6 +632,9 @@ impl ValueUnit {
             ValueUnit::Bytes => "a size; write e.g. `500MB`, `20kB` or `1024` (bytes; kB = 1000 B)",
             ValueUnit::BytesPerSecond => {
                 "a throughput; write e.g. `10MB/s`, `500kB/s` or `1024` (bytes per second; kB = 1000 B)"
+            }
+            ValueUnit::Number => {
+                "a number; write e.g. `100`, `90%` (a rate) or `200ms` (a trend of milliseconds)"
             }
         }
     }
@@ -612,6 +671,13 @@ impl ValueUnit {
             ValueUnit::BytesPerSecond => match unit {
                 "" => 1.0,
                 _ => byte_scale(unit.strip_suffix("/s")?)?,
+            },
+            ValueUnit::Number => match unit {
+                "" | "ms" | "/s" => 1.0,
+                "%" => 0.01,
+                "s" => 1000.0,
+                "us" | "µs" => 0.001,
+                _ => return None,
             },
         };
         Some(number * scale)

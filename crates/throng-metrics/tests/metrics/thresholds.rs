@@ -296,9 +296,39 @@ fn bad_expressions() {
             "`10MiB` is not a size; write e.g. `500MB`, `20kB` or `1024` (bytes; kB = 1000 B)",
         ),
         (
-            "http_req_duration{status:200}",
+            "http_req_waiting{status:200}",
             "p(95) < 1s",
-            "`http_req_duration` cannot be filtered by `status`; it takes `{name:...}` (and `{scenario:...}`)",
+            "`http_req_waiting` cannot be filtered by `status`; it takes only `{scenario:...}`",
+        ),
+        (
+            "http_req_duration{status:2oo}",
+            "p(95) < 1s",
+            "`status:2oo` is not a status; write e.g. `status:200` or `status:5xx`",
+        ),
+        (
+            "http_reqs{error_class:5xx}",
+            "count < 1",
+            "`error_class:5xx` is not a class; it takes none, connect, timeout, tls, protocol, denied, invalid_request, status_4xx, status_5xx",
+        ),
+        (
+            "transaction_duration{check:x}",
+            "p(95) < 1s",
+            "`transaction_duration` cannot be filtered by `check`; it takes `{name:...}` (and `{scenario:...}`)",
+        ),
+        (
+            "vus",
+            "avg < 10",
+            "`vus` has no aggregation `avg`; it takes value, min, max",
+        ),
+        (
+            "writes{table:x}",
+            "count > 1",
+            "`writes` cannot be filtered by `table`; it takes only `{scenario:...}`",
+        ),
+        (
+            "my-metric",
+            "count > 1",
+            "unknown metric `my-metric`; known metrics: http_req_duration, http_req_blocked, http_req_connecting, http_req_tls_handshaking, http_req_sending, http_req_waiting, http_req_receiving, iteration_duration, transaction_duration, http_req_failed, checks, http_reqs, iterations, dropped_iterations, data_received, data_sent, vus; a journey's own metric is named with up to 128 ASCII letters, digits or `_`",
         ),
         (
             "checks{name:x}",
@@ -374,7 +404,7 @@ fn bad_expressions() {
 
 #[test]
 fn unknown_far_metric_lists_known_ones() {
-    let error = Threshold::parse("latency", "p(95) < 1s").unwrap_err();
+    let error = Threshold::parse("latency p95", "p(95) < 1s").unwrap_err();
     assert!(matches!(
         error.kind,
         ThresholdErrorKind::UnknownMetric {
@@ -572,5 +602,177 @@ fn relative_to_a_previous_run() {
     assert_eq!(
         outcome.note.as_deref(),
         Some("no previous results to compare with")
+    );
+}
+
+#[test]
+fn tag_filters_count_their_requests_apart() {
+    use throng_metrics::{ErrorClass, RequestTags, Submetric};
+    let filters = [
+        "status:201",
+        "status:5xx",
+        "method:post",
+        "error_class:timeout",
+        "error_class:none",
+        "task:upload",
+        "step:second",
+        "name:query,status:200",
+    ];
+    let submetrics = filters.map(|filter| {
+        let pairs = filter.split(',').map(|pair| pair.split_once(':').unwrap());
+        Submetric::new(pairs).unwrap()
+    });
+    let metrics = Metrics::with_submetrics(submetrics);
+    let second = [("step".to_owned(), "second".to_owned())];
+    // 10 POST uploads of 30 ms answered 201, in task `upload`, tagged;
+    // 20 GET queries of 10 ms, 5 of them 503; 3 timeouts of 1 s.
+    for _ in 0..10 {
+        let sample = RequestSample {
+            method: "POST",
+            status: Some(201),
+            ..request("upload", 30_000)
+        };
+        let tags = RequestTags {
+            task: Some("upload"),
+            tags: &second,
+        };
+        metrics.record_request_tagged(&sample, &tags);
+    }
+    for i in 0..20 {
+        let status = if i < 5 { 503 } else { 200 };
+        let sample = RequestSample {
+            status: Some(status),
+            ..request("query", 10_000)
+        };
+        metrics.record_request_tagged(&sample, &RequestTags::default());
+    }
+    for _ in 0..3 {
+        metrics.record_request(&RequestSample {
+            status: None,
+            error: Some(ErrorClass::Timeout),
+            ..request("query", 1_000_000)
+        });
+    }
+    let results = metrics.results(meta(10));
+    // (threshold metric, expression, observed)
+    let table: &[(&str, &str, f64)] = &[
+        ("http_reqs{status:201}", "count == 10", 10.0),
+        ("http_reqs{status:5xx}", "count == 5", 5.0),
+        ("http_req_failed{status:5xx}", "rate == 100%", 100.0),
+        ("http_reqs{method:post}", "count == 10", 10.0),
+        ("http_req_duration{method:post}", "p(99) < 31ms", 30.015),
+        ("http_reqs{error_class:timeout}", "count == 3", 3.0),
+        ("http_reqs{error_class:none}", "count == 25", 25.0),
+        ("http_reqs{task:upload}", "count == 10", 10.0),
+        ("http_reqs{step:second}", "rate == 1", 1.0),
+        (
+            "http_req_duration{name:query,status:200}",
+            "max < 11ms",
+            10.007,
+        ),
+        ("http_req_failed{name:query,status:200}", "rate == 0", 0.0),
+    ];
+    let mut failures = Vec::new();
+    for &(metric, expression, observed) in table {
+        let outcome = Threshold::parse(metric, expression)
+            .unwrap()
+            .evaluate(&results);
+        let close = outcome
+            .observed
+            .is_some_and(|o| (o - observed).abs() < 1e-6);
+        if !(outcome.passed && close) {
+            failures.push(format!("{metric}: {expression}: {outcome:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+
+    // A filter the recorder was not built with was not counted: the
+    // threshold fails and says so rather than judging zero.
+    let outcome = Threshold::parse("http_reqs{status:404}", "count == 0")
+        .unwrap()
+        .evaluate(&results);
+    assert!(!outcome.passed);
+    assert!(
+        outcome
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("did not count them"),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn custom_metrics_transactions_and_engine_counters() {
+    let metrics = Metrics::new();
+    for i in 0..100u32 {
+        metrics.add_counter("writes", 1.0).unwrap();
+        metrics.set_gauge("queue_depth", f64::from(i % 25)).unwrap();
+        metrics.add_rate("cache_hit", i % 4 == 0).unwrap();
+        metrics
+            .add_trend("think_ms", f64::from(10 + (i % 3) * 10))
+            .unwrap();
+        metrics.record_transaction("checkout", Duration::from_millis(40), i % 10 != 0);
+    }
+    for _ in 0..7 {
+        metrics.record_dropped_iteration();
+    }
+    metrics.sample_timeline(Duration::from_secs(1), 4);
+    metrics.sample_timeline(Duration::from_secs(2), 6);
+    metrics.sample_timeline(Duration::from_secs(3), 0);
+    let results = metrics.results(meta(10));
+    // (metric, expression, observed, unit, passed)
+    let table: &[(&str, &str, f64, &str, bool)] = &[
+        ("writes", "count == 100", 100.0, "", true),
+        ("writes", "rate >= 10", 10.0, "/s", true),
+        ("queue_depth", "max == 24", 24.0, "", true),
+        ("queue_depth", "value < 24", 24.0, "", false),
+        ("cache_hit", "rate >= 25%", 25.0, "%", true),
+        ("cache_hit", "rate > 0.3", 25.0, "%", false),
+        ("think_ms", "med < 21", 20.015, "", true),
+        ("think_ms", "p(95) < 30", 30.015, "", false),
+        (
+            "transaction_duration{name:checkout}",
+            "p(95) < 41ms",
+            40.031,
+            "ms",
+            true,
+        ),
+        ("transaction_duration", "avg < 40ms", 40.0, "ms", false),
+        ("dropped_iterations", "count == 0", 7.0, "", false),
+        ("vus", "max == 6", 6.0, "", true),
+        ("vus", "value == 0", 0.0, "", true),
+    ];
+    let mut failures = Vec::new();
+    for &(metric, expression, observed, unit, passed) in table {
+        let outcome = Threshold::parse(metric, expression)
+            .unwrap()
+            .evaluate(&results);
+        let close = outcome
+            .observed
+            .is_some_and(|o| (o - observed).abs() < 0.05);
+        if !(close && outcome.unit == unit && outcome.passed == passed) {
+            failures.push(format!("{metric}: {expression}: {outcome:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+
+    // An aggregation the metric's kind does not have, and a metric the
+    // journey never recorded, fail with a note.
+    let judge = |metric, expression| {
+        Threshold::parse(metric, expression)
+            .unwrap()
+            .evaluate(&results)
+    };
+    let outcome = judge("writes", "p(95) < 1");
+    assert_eq!(
+        outcome.note.as_deref(),
+        Some("`writes` is a counter metric; it takes count, rate")
+    );
+    let outcome = judge("write", "count > 1");
+    assert!(!outcome.passed);
+    assert_eq!(
+        outcome.note.as_deref(),
+        Some("no samples: no metric of the journey named `write`; did you mean `writes`?")
     );
 }

@@ -7,7 +7,8 @@
 //! - rate `cache_hit`, a hit when `v + i` is even;
 //! - trend `think_ms` = 10, 20 or 30 for `i % 3` = 0, 1, 2;
 //! - transaction `two_calls` around two `GET url` (param `url`, required)
-//!   named `call`, ended ok when both answered 200;
+//!   named `call` (the second tagged `step:second`), ended ok when both
+//!   answered 200;
 //! - calls the host must refuse, each with one warning per name: counter
 //!   `writes` += -1, trend `http_req_duration`, gauge `writes` (a counter),
 //!   counter `bad-name`, and ending transaction `never_started`.
@@ -31,7 +32,7 @@ impl Journey for CustomMetrics {
         let url = param("url")?;
         transaction("two_calls", || {
             let first = http::get(&url).name("call").send()?;
-            let second = http::get(&url).name("call").send()?;
+            let second = http::get(&url).name("call").tag("step", "second").send()?;
             if first.status == 200 && second.status == 200 {
                 Ok(())
             } else {

@@ -39,6 +39,22 @@
 //! `GET /freeze/{at_ms}/{for_ms}` (5 ms, but requests arriving in that window
 //! after the target started wait until it ends: a stall).
 //!
+//! # Faults
+//!
+//! For tests of how a client copes with a broken target:
+//!
+//! - [`Target::kill`] stops the target at once, as a crash would (the port
+//!   closes, requests in flight are dropped unanswered),
+//!   [`Target::restart`] serves again on the same port with the same state,
+//!   and [`Target::outage`] does both with a pause between;
+//! - [`faults::FaultTarget`] is a raw TCP server whose paths misbehave:
+//!   `/reset` (a reset in the middle of the body), `/silent` (never
+//!   answers), `/trickle` and `/trickle-body` (one byte a second),
+//!   `/malformed/status`, `/malformed/header` and `/malformed/length`
+//!   (broken HTTP);
+//! - [`faults::FullBacklog`] is a listener to which connections never
+//!   complete, for connect timeouts.
+//!
 //! # Example
 //!
 //! ```
@@ -76,6 +92,7 @@ mod app;
 mod auth;
 mod body;
 mod config;
+pub mod faults;
 mod jobs;
 mod latency;
 mod models;

@@ -30,14 +30,27 @@ const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(10);
 /// A running demo server. See the [crate documentation](crate).
 ///
 /// Dropping a `Target` stops it at once, closing every connection;
-/// [`shutdown`](Target::shutdown) stops it gracefully.
+/// [`shutdown`](Target::shutdown) stops it gracefully. For fault tests,
+/// [`kill`](Target::kill) stops it at once as a crash would and
+/// [`restart`](Target::restart) serves again on the same port.
 #[derive(Debug)]
 pub struct Target {
     addr: SocketAddr,
     identity: Option<Identity>,
     app: Arc<App>,
-    stop: watch::Sender<bool>,
+    stop: watch::Sender<Mode>,
+    /// The accept loop; `None` once stopped or killed.
     server: Option<JoinHandle<()>>,
+}
+
+/// What the accept loop and its connections are told to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Serving,
+    /// Stop accepting and let requests in flight finish.
+    Stopping,
+    /// Stop accepting and drop every connection at once.
+    Killed,
 }
 
 impl Target {
@@ -54,29 +67,75 @@ impl Target {
         } else {
             None
         };
-        let acceptor = identity
+        let (stop, _) = watch::channel(Mode::Serving);
+        let mut target = Target {
+            addr,
+            identity,
+            app: Arc::new(App::new(config)),
+            stop,
+            server: None,
+        };
+        target.serve(listener)?;
+        Ok(target)
+    }
+
+    /// Starts the accept loop on `listener`.
+    fn serve(&mut self, listener: TcpListener) -> io::Result<()> {
+        let acceptor = self
+            .identity
             .as_ref()
             .map(|identity| identity.server_config().map(TlsAcceptor::from))
             .transpose()?;
-        let grace = config.shutdown_grace;
+        let config = &self.app.config;
         let http = http_builder(config.idle_timeout);
-        let app = Arc::new(App::new(config));
-        let (stop, stopped) = watch::channel(false);
-        let server = tokio::spawn(accept_loop(
+        self.stop.send_replace(Mode::Serving);
+        self.server = Some(tokio::spawn(accept_loop(
             listener,
             acceptor,
             http,
-            Arc::clone(&app),
-            stopped,
-            grace,
-        ));
-        Ok(Target {
-            addr,
-            identity,
-            app,
-            stop,
-            server: Some(server),
-        })
+            Arc::clone(&self.app),
+            self.stop.subscribe(),
+            config.shutdown_grace,
+        )));
+        Ok(())
+    }
+
+    /// Stops at once, as a crashed server would: the port closes, so new
+    /// connections are refused, and every open connection is closed with
+    /// whatever request it carries unanswered. Returns once all of them are
+    /// closed. The counters, sessions and jobs survive for
+    /// [`restart`](Target::restart). Does nothing if already stopped.
+    pub async fn kill(&mut self) {
+        self.stop.send_replace(Mode::Killed);
+        if let Some(server) = self.server.take() {
+            // The loop ends by itself on `Killed`; an abort by `Drop` is
+            // the only other way out, and `self` is alive.
+            let _ = server.await;
+        }
+    }
+
+    /// Serves again on the same address after [`kill`](Target::kill),
+    /// with the same state and certificate. Does nothing while serving.
+    ///
+    /// Fails when the port cannot be bound again (something else took it
+    /// in the meantime).
+    pub async fn restart(&mut self) -> io::Result<()> {
+        if self.server.is_some() {
+            return Ok(());
+        }
+        // tokio binds with `SO_REUSEADDR`, so connections of the killed
+        // server waiting in `TIME_WAIT` do not hold the port.
+        let listener = TcpListener::bind(self.addr).await?;
+        self.serve(listener)
+    }
+
+    /// An outage: [`kill`](Target::kill), wait `down`, then
+    /// [`restart`](Target::restart). Connections in flight break, new ones
+    /// are refused for `down`, then succeed again.
+    pub async fn outage(&mut self, down: Duration) -> io::Result<()> {
+        self.kill().await;
+        tokio::time::sleep(down).await;
+        self.restart().await
     }
 
     /// The address the target listens on, with the port it was given.
@@ -127,7 +186,7 @@ impl Target {
     /// to [`TargetConfig::shutdown_grace`], then closes every connection.
     /// Returns when all of them are closed.
     pub async fn shutdown(mut self) {
-        self.stop.send_replace(true);
+        self.stop.send_replace(Mode::Stopping);
         if let Some(server) = self.server.take() {
             // The task only ends by returning or by being aborted, and
             // nothing else aborts it.
@@ -152,7 +211,7 @@ async fn accept_loop(
     acceptor: Option<TlsAcceptor>,
     http: auto::Builder<TokioExecutor>,
     app: Arc<App>,
-    mut stopped: watch::Receiver<bool>,
+    mut stopped: watch::Receiver<Mode>,
     grace: Duration,
 ) {
     let http = Arc::new(http);
@@ -187,6 +246,10 @@ async fn accept_loop(
         }
     }
     drop(listener);
+    if *stopped.borrow() == Mode::Killed {
+        connections.shutdown().await;
+        return;
+    }
 
     // Every connection watches `stopped` too and is shutting down gracefully.
     let drained = async { while connections.join_next().await.is_some() {} };
@@ -196,11 +259,12 @@ async fn accept_loop(
     }
 }
 
-/// Resolves once the target is told to stop (or the `Target` is gone).
-async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
+/// Resolves once the target is told to stop or killed (or the `Target` is
+/// gone).
+async fn stop_requested(stopped: &mut watch::Receiver<Mode>) {
     // The `Ref` that `wait_for` returns holds a lock: drop it here rather
     // than keep it alive across the caller's awaits.
-    let _ = stopped.wait_for(|stop| *stop).await;
+    let _ = stopped.wait_for(|mode| *mode != Mode::Serving).await;
 }
 
 /// One HTTP connection builder for the whole target: HTTP/1.1 with
@@ -225,7 +289,7 @@ struct Connection {
     id: u64,
     app: Arc<App>,
     http: Arc<auto::Builder<TokioExecutor>>,
-    stopped: watch::Receiver<bool>,
+    stopped: watch::Receiver<Mode>,
 }
 
 impl Connection {
@@ -259,6 +323,10 @@ impl Connection {
             // request) and end only this connection.
             _ = connection.as_mut() => return,
             () = stop_requested(&mut self.stopped) => {}
+        }
+        if *self.stopped.borrow() == Mode::Killed {
+            // Dropped mid-request, as by a crash.
+            return;
         }
         connection.as_mut().graceful_shutdown();
         let _ = connection.await;

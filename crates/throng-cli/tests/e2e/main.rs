@@ -10,6 +10,7 @@ mod connections;
 mod custom_metrics;
 mod downloads;
 mod examples;
+mod faults;
 mod html;
 mod journeys;
 mod latency;

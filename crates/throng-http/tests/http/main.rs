@@ -8,4 +8,5 @@ mod bodies;
 mod failures;
 mod keepalive;
 mod roundtrip;
+mod target_faults;
 mod tls;

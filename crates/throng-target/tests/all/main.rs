@@ -3,6 +3,7 @@
 
 mod auth;
 mod connections;
+mod faults;
 mod harness;
 mod jobs;
 mod models;

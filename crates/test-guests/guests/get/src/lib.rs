@@ -1,5 +1,6 @@
 //! Test guest: one GET of param `url` per iteration, named param `name`
-//! (default `get`). Fails the iteration on a transport error.
+//! (default `get`), with a request timeout of param `timeout_ms`
+//! milliseconds when it is set. Fails the iteration on a transport error.
 use throng_sdk::prelude::*;
 
 #[derive(Default)]
@@ -8,7 +9,14 @@ struct Get;
 impl Journey for Get {
     fn iteration(&mut self, _task: &str) -> Result<()> {
         let url = param("url")?;
-        http::get(url).name(param_or("name", "get")).send()?;
+        let mut request = http::get(url).name(param_or("name", "get"));
+        if let Ok(ms) = param("timeout_ms") {
+            let ms: u64 = ms
+                .parse()
+                .map_err(|_| Error::msg(format!("timeout_ms `{ms}` is not a number")))?;
+            request = request.timeout(Duration::from_millis(ms));
+        }
+        request.send()?;
         Ok(())
     }
 }

@@ -149,33 +149,32 @@ impl AllowList {
         let port = target.port;
         let ports = |e: &&AllowedHost| e.port.is_none_or(|p| p == port);
         let mut matching = self.entries.iter().filter(ports);
-        let allowed = match target.ip() {
-            Some(ip) => matching.any(|e| e.pattern == Pattern::Ip(ip)),
+        let grant = match target.ip() {
+            Some(ip) => matching
+                .any(|e| e.pattern == Pattern::Ip(ip))
+                .then_some(Grant::Unscreened),
             None => {
                 let host = normalize(target.host());
-                matching.any(|e| match &e.pattern {
+                let named = matching.any(|e| match &e.pattern {
                     Pattern::Name(name) => **name == *host,
                     Pattern::Subdomains(suffix) => {
                         host.len() > suffix.len() && host.ends_with(&**suffix)
                     }
                     Pattern::Any | Pattern::Ip(_) => false,
+                });
+                named.then_some(Grant::Screened {
+                    localhost: host == "localhost",
                 })
             }
         };
-        if !allowed {
+        grant.ok_or_else(|| {
             let entry = hint(target.host(), port);
-            return Err(Failure::new(
+            Failure::new(
                 ErrorKind::Denied,
                 format!(
                     "{entry} is not an allowed host; add it to allow_hosts or pass --allow-host {entry}"
                 ),
-            ));
-        }
-        Ok(match target.ip() {
-            Some(_) => Grant::Unscreened,
-            None => Grant::Screened {
-                localhost: normalize(target.host()) == "localhost",
-            },
+            )
         })
     }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use throng_http::{AllowHostError, AllowedHost};
 
 /// throng: load tests whose virtual users are WebAssembly components.
 #[derive(Debug, Parser)]
@@ -152,6 +153,13 @@ pub struct LoadArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// A host requests may go to, `HOST[:PORT]`, `*.DOMAIN[:PORT]` or an IP
+    /// address (repeatable): adds to the plan's `allow_hosts`, or to the
+    /// default, the hosts of the URLs in the params. Without a port any
+    /// port matches. `*` turns the check off.
+    #[arg(long = "allow-host", value_name = "HOST[:PORT]", value_parser = parse_allow_host)]
+    pub allow_hosts: Vec<AllowedHost>,
+
     /// Default deadline of one request.
     #[arg(long, value_parser = parse_duration)]
     pub timeout: Option<Duration>,
@@ -266,6 +274,10 @@ fn parse_scale(text: &str) -> Result<f64, String> {
             "`{text}` is not a positive factor such as 0.05 or 2"
         )),
     }
+}
+
+fn parse_allow_host(text: &str) -> Result<AllowedHost, String> {
+    text.parse().map_err(|e: AllowHostError| e.to_string())
 }
 
 fn parse_param(text: &str) -> Result<(String, String), String> {

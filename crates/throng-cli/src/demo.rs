@@ -65,9 +65,13 @@ pub async fn demo(args: DemoArgs) -> Outcome {
         scenarios: vec![scenario],
         thresholds,
     };
+    let http = HttpSettings {
+        allow: crate::allow::lower(None, &[], &plan.scenarios),
+        ..HttpSettings::default()
+    };
     let lowered = Lowered {
         plan,
-        http: HttpSettings::default(),
+        http,
         data: Vec::new(),
         previous: None,
         max_regression: None,

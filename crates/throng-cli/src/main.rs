@@ -8,6 +8,7 @@
 // The binary is the one place that prints and decides how the process exits.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod allow;
 mod args;
 mod compare;
 mod demo;

@@ -38,6 +38,10 @@
 //! that much worse than in it (as `throng compare --max-regression`).
 //!
 //! A plan with one scenario may write it as `[scenario]`.
+//!
+//! `allow_hosts = ["api.example.com", "*.cdn.example.com:443"]` lists the
+//! hosts requests may go to (without it: the hosts of the URLs in the
+//! params); `--allow-host` adds to it. See [`crate::allow`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,6 +51,7 @@ use anyhow::{Context, anyhow, bail};
 use indexmap::IndexMap;
 use serde::Deserialize;
 use throng_engine::{Executor, Plan, Scenario, Stage, Start, ThinkTime};
+use throng_http::{AllowList, AllowedHost};
 use throng_metrics::Threshold;
 use throng_metrics::threshold::{Baseline, PREVIOUS, Severity};
 use toml::Spanned;
@@ -78,6 +83,9 @@ pub struct PlanFile {
     pub max_regression: Option<String>,
     #[serde(default)]
     pub http: HttpFile,
+    /// The hosts requests may go to, each with where it was written; when
+    /// absent, the hosts of the URLs in the params.
+    pub allow_hosts: Option<Vec<Spanned<String>>>,
     /// The file's path and text, for errors that point at a line.
     #[serde(skip)]
     source: Option<(PathBuf, String)>,
@@ -143,6 +151,8 @@ pub struct HttpFile {
 pub struct HttpSettings {
     pub insecure: bool,
     pub timeout: Option<Duration>,
+    /// The hosts requests may go to; the default allows none.
+    pub allow: AllowList,
 }
 
 /// A data set the plan declares, with its path resolved.
@@ -296,6 +306,21 @@ pub fn lower(
         thresholds: thresholds.into_iter().map(|(t, _)| t).collect(),
     };
     plan.validate()?;
+    let written_hosts = match &file.allow_hosts {
+        Some(entries) => Some(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, entry)| {
+                    entry.get_ref().parse::<AllowedHost>().map_err(|e| {
+                        anyhow!("{}: allow_hosts[{i}]: {e}", file.locate(entry.span().start))
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        ),
+        None => None,
+    };
+    let allow = crate::allow::lower(written_hosts, &load.allow_hosts, &plan.scenarios);
 
     let data = file
         .data
@@ -317,6 +342,7 @@ pub fn lower(
                 .map(|t| duration("http.timeout", t))
                 .transpose()?,
         },
+        allow,
     };
     Ok(Lowered {
         plan,

@@ -129,6 +129,7 @@ pub async fn execute(
     };
     let mut client_options = throng_http::ClientOptions {
         insecure: http.insecure,
+        allow: http.allow,
         ..Default::default()
     };
     if let Some(timeout) = http.timeout {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
-use crate::{ClientOptions, Session, tls};
+use crate::{AllowList, ClientOptions, Session, tls};
 
 /// Why a [`Client`] could not be built from its options.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +45,7 @@ pub(crate) struct Shared {
     pub(crate) default_timeout: Duration,
     pub(crate) max_kept_body: usize,
     pub(crate) user_agent: HeaderValue,
+    pub(crate) allow: AllowList,
 }
 
 impl Client {
@@ -59,6 +60,7 @@ impl Client {
                 default_timeout: opts.default_timeout,
                 max_kept_body: opts.max_kept_body,
                 user_agent,
+                allow: opts.allow,
             }),
         })
     }
@@ -77,6 +79,7 @@ impl fmt::Debug for Client {
             .field("default_timeout", &s.default_timeout)
             .field("max_kept_body", &s.max_kept_body)
             .field("user_agent", &s.user_agent)
+            .field("allow", &s.allow)
             .finish_non_exhaustive()
     }
 }

@@ -13,6 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use crate::allow::Grant;
 use crate::client::Shared;
 use crate::error::{Failure, find, io_summary};
 use crate::target::{Scheme, Target};
@@ -82,10 +83,13 @@ impl Conn {
 /// Opens a connection to `target`, counting it in `opened` once TCP is up.
 ///
 /// `tls` is the session's connector, made on its first `https://` dial.
+/// `grant` is what the allow list said of the target's host: the addresses
+/// DNS gives are screened under it before any is dialed.
 pub(crate) async fn dial(
     shared: &Shared,
     tls: &mut Option<TlsConnector>,
     target: &Target,
+    grant: Grant,
     watch: &mut Stopwatch,
     opened: &mut u64,
 ) -> Result<Conn, Failure> {
@@ -94,7 +98,8 @@ pub(crate) async fn dial(
         Some(ip) => vec![SocketAddr::new(ip, target.port)],
         None => {
             watch.enter(Phase::Dns);
-            resolve(host, target.port).await?
+            let addrs = resolve(host, target.port).await?;
+            shared.allow.screen(grant, host, addrs)?
         }
     };
 

@@ -27,6 +27,10 @@ pub enum ErrorKind {
     /// A body kept in memory was larger than
     /// [`ClientOptions::max_kept_body`](crate::ClientOptions::max_kept_body).
     BodyTooLarge,
+    /// The host is not on the client's
+    /// [`AllowList`](crate::AllowList), or resolved only to addresses it
+    /// may not reach. Nothing was sent and no socket was opened.
+    Denied,
 }
 
 impl ErrorKind {
@@ -39,6 +43,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "protocol",
             ErrorKind::InvalidRequest => "invalid_request",
             ErrorKind::BodyTooLarge => "body_too_large",
+            ErrorKind::Denied => "denied",
         }
     }
 }

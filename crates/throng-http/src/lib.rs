@@ -16,13 +16,23 @@
 //! by frame ([`BodyMode::Discard`]), so a hundred VUs can each download 25 MB
 //! without holding 2.5 GB.
 //!
+//! # Allowed hosts
+//!
+//! [`ClientOptions::allow`] is the [`AllowList`] of hosts requests may go
+//! to. Every request is checked before a socket is opened: its URL's host
+//! and port against the list, then each address DNS gave for a host name,
+//! so that an allowed name pointing at a private or cloud-metadata address
+//! is refused too. A refused request fails with [`ErrorKind::Denied`]. The
+//! client follows no redirects, so a 3xx never takes a request elsewhere.
+//!
 //! # Boundaries
 //!
 //! Only this crate knows hyper and rustls: callers see our own types, and
 //! every failure is sorted into one small [`ErrorKind`] with a short message
-//! for people. The crate knows nothing of plans, metrics, wasm or the
-//! allowlist of hosts a journey may reach; the host enforces that before it
-//! calls [`Session::send`]. Nothing here prints.
+//! for people. The crate knows nothing of plans, metrics or wasm: the list
+//! of allowed hosts comes ready-made in [`ClientOptions`] (only its
+//! messages name the plan key and flag that extend it). Nothing here
+//! prints.
 //!
 //! # Hot path
 //!
@@ -52,6 +62,7 @@
 //! # }
 //! ```
 
+mod allow;
 mod body;
 mod client;
 mod dial;
@@ -64,6 +75,7 @@ mod timings;
 mod tls;
 mod wire;
 
+pub use allow::{AllowHostError, AllowList, AllowedHost};
 pub use client::{Client, ClientError};
 pub use error::{ErrorKind, RequestError};
 pub use message::{BodyMode, HttpVersion, Request, Response};

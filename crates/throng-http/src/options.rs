@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::AllowList;
+
 /// Settings shared by every session of a [`Client`](crate::Client).
 ///
 /// [`ClientOptions::default`] gives the values documented on each field.
@@ -33,6 +35,11 @@ pub struct ClientOptions {
     /// The `user-agent` sent when a request does not set one.
     /// Default: `throng/<version>`.
     pub user_agent: String,
+    /// The hosts requests may go to; any other is refused with
+    /// [`ErrorKind::Denied`](crate::ErrorKind::Denied) before a socket is
+    /// opened. Default: [`AllowList::any`], no check: a library caller
+    /// decides, and `throng run` always sets a list.
+    pub allow: AllowList,
 }
 
 impl Default for ClientOptions {
@@ -44,6 +51,7 @@ impl Default for ClientOptions {
             default_timeout: Duration::from_secs(60),
             max_kept_body: 64 * 1024 * 1024,
             user_agent: concat!("throng/", env!("CARGO_PKG_VERSION")).to_owned(),
+            allow: AllowList::any(),
         }
     }
 }

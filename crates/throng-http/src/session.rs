@@ -8,6 +8,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use http_body_util::Full;
 use tokio_rustls::TlsConnector;
 
+use crate::allow::Grant;
 use crate::dial::{Conn, HyperRequest, dial};
 use crate::error::Failure;
 use crate::target::Target;
@@ -54,6 +55,8 @@ impl Session {
     /// The timeout ([`Request::timeout`], else the client's default) covers
     /// everything: waiting for or opening a connection, the exchange and the
     /// body. On failure the error carries the timings measured so far.
+    /// A host the client's [`AllowList`](crate::AllowList) refuses fails
+    /// with [`ErrorKind::Denied`] before any connection is opened.
     pub async fn send(&mut self, req: Request) -> Result<Response, RequestError> {
         let mut watch = Stopwatch::start();
         let mut received = 0;
@@ -97,12 +100,15 @@ impl Session {
             body_mode,
         } = req;
         let target = Target::parse(&url)?;
+        // Before anything else, so a refused host costs no DNS query and
+        // no socket.
+        let grant = self.client.shared.allow.check(&target)?;
         let body_len = body.as_ref().map_or(0, |b| b.len() as u64);
         let (mut request, bytes_sent) = build(method, &target, headers, body, &self.client)?;
 
         let mut host_added = false;
         let (conn, reused, head) = loop {
-            let (mut conn, reused) = self.checkout(&target, watch).await?;
+            let (mut conn, reused) = self.checkout(&target, grant, watch).await?;
             fit(&mut request, conn.version(), &target, &mut host_added);
             let clock = conn.clock();
             clock.expect(match conn.version() {
@@ -150,6 +156,7 @@ impl Session {
     async fn checkout(
         &mut self,
         target: &Target,
+        grant: Grant,
         watch: &mut Stopwatch,
     ) -> Result<(Conn, bool), Failure> {
         if let Some(i) = self.idle.iter().position(|c| c.serves(target)) {
@@ -160,7 +167,14 @@ impl Session {
         }
         let shared = &self.client.shared;
         let limit = shared.connect_timeout;
-        let dialing = dial(shared, &mut self.tls, target, watch, &mut self.opened);
+        let dialing = dial(
+            shared,
+            &mut self.tls,
+            target,
+            grant,
+            watch,
+            &mut self.opened,
+        );
         match tokio::time::timeout(limit, dialing).await {
             Ok(conn) => Ok((conn?, false)),
             Err(_) => Err(Failure::new(

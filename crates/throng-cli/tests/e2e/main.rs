@@ -18,6 +18,7 @@ mod live;
 mod load_models;
 mod modes;
 mod outputs;
+mod sandbox;
 mod thresholds;
 
 /// Every compiled guest is used by a test: a guest added without a line here

@@ -116,7 +116,9 @@ fn classify(kind: ErrorKind, message: String) -> (ErrorClass, wit::HttpError) {
             ErrorClass::InvalidRequest,
             wit::HttpError::InvalidRequest(message),
         ),
-        ErrorKind::BodyTooLarge => (ErrorClass::Denied, wit::HttpError::Denied(message)),
+        ErrorKind::BodyTooLarge | ErrorKind::Denied => {
+            (ErrorClass::Denied, wit::HttpError::Denied(message))
+        }
     }
 }
 

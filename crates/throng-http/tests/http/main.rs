@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod allow;
 mod bodies;
 mod failures;
 mod keepalive;

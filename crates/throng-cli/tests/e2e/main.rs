@@ -17,6 +17,7 @@ mod live;
 mod load_models;
 mod modes;
 mod outputs;
+mod signals;
 mod thresholds;
 
 /// Every compiled guest is used by a test: a guest added without a line here

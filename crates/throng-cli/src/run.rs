@@ -366,7 +366,11 @@ fn load_data(data: &[DataDecl]) -> anyhow::Result<throng_data::Feeders> {
             .strategy
             .parse()
             .map_err(|e| anyhow!("data.{}.strategy: {e}", d.name))?;
-        feeders.push(throng_data::Feeder::load(&d.name, &d.file, strategy)?);
+        // Flattened: the message already holds its I/O cause, which
+        // `{:#}` would print a second time.
+        let feeder = throng_data::Feeder::load(&d.name, &d.file, strategy)
+            .map_err(|e| anyhow!("data.{}: {e}", d.name))?;
+        feeders.push(feeder);
     }
     Ok(throng_data::Feeders::new(feeders)?)
 }

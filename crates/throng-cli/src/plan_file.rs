@@ -806,6 +806,9 @@ fn split_threshold(text: &str) -> anyhow::Result<(&str, &str)> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

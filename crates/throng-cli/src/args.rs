@@ -185,6 +185,12 @@ pub struct OutputArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
 
+    /// With `--out`: replace the file with the results so far every
+    /// INTERVAL while the run goes (atomically, marked `"partial": true`),
+    /// so a crash loses at most that much; `0` turns snapshots off.
+    #[arg(long, value_name = "INTERVAL", default_value = "10s", value_parser = parse_duration)]
+    pub snapshot_interval: Duration,
+
     /// Write CSV statistics: `PREFIX_stats.csv` (per endpoint) and
     /// `PREFIX_stats_history.csv` (per second), Locust's columns.
     #[arg(long, value_name = "PREFIX")]

@@ -20,6 +20,7 @@ mod prometheus;
 mod quick;
 mod report;
 mod run;
+mod snapshot;
 mod stream;
 mod terminal;
 

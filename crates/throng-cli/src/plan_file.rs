@@ -180,8 +180,10 @@ impl PlanFile {
     pub fn read(path: &Path) -> anyhow::Result<PlanFile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read plan {}", path.display()))?;
-        let mut file: PlanFile = toml::from_str(&text)
-            .map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let mut file: PlanFile = toml::from_str(&text).map_err(|e| {
+            let hint = unknown_field_hint(e.message());
+            anyhow!("{}: {}{hint}", path.display(), e.to_string().trim_end())
+        })?;
         file.source = Some((path.to_path_buf(), text));
         Ok(file)
     }
@@ -407,15 +409,31 @@ fn lower_threshold(metric: &str, entry: &toml::Value) -> anyhow::Result<Threshol
     Ok(threshold)
 }
 
-/// `; did you mean `x`?` when `key` is near one of `known`.
+/// ` (did you mean `x`?)` when `key` is near one of `known`: at most a
+/// third of its letters (and at least two) away.
 fn strsim_hint(key: &str, known: &[&str]) -> String {
+    let limit = (key.chars().count() / 3).max(2);
     known
         .iter()
         .map(|k| (strsim::levenshtein(key, k), k))
-        .filter(|&(distance, _)| distance <= 3)
+        .filter(|&(distance, _)| distance <= limit)
         .min()
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default()
+}
+
+/// The suggestion for serde's unknown-field error, which names the field
+/// and the expected ones in backticks: ``unknown field `duraton`, expected
+/// one of `module`, `vus`, `duration`, ...``.
+fn unknown_field_hint(message: &str) -> String {
+    let Some((field, expected)) = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+    else {
+        return String::new();
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    strsim_hint(field, &known)
 }
 
 /// Before the run: the scenarios a threshold names exist, and a stored
@@ -459,6 +477,16 @@ fn opt_duration(field: &str, text: &Option<String>) -> anyhow::Result<Option<Dur
 fn need<T>(value: Option<T>, executor: &str, field: &str) -> anyhow::Result<T> {
     value.ok_or_else(|| anyhow!("{executor} needs `{field}`"))
 }
+
+/// The executors a plan can name.
+const EXECUTORS: [&str; 6] = [
+    "constant-vus",
+    "ramping-vus",
+    "per-vu-iterations",
+    "shared-iterations",
+    "constant-arrival-rate",
+    "ramping-arrival-rate",
+];
 
 /// One scenario of the file (with the command line's overrides) as the
 /// engine's type.
@@ -568,8 +596,9 @@ fn lower_scenario(
             max_vus: s.max_vus.unwrap_or(0),
         },
         other => bail!(
-            "executor: unknown executor `{other}`; throng knows constant-vus, ramping-vus, per-vu-iterations, \
-             shared-iterations, constant-arrival-rate and ramping-arrival-rate"
+            "executor: unknown executor `{other}`{}; throng knows constant-vus, ramping-vus, per-vu-iterations, \
+             shared-iterations, constant-arrival-rate and ramping-arrival-rate",
+            strsim_hint(other, &EXECUTORS)
         ),
     };
 
@@ -803,6 +832,9 @@ fn split_threshold(text: &str) -> anyhow::Result<(&str, &str)> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -822,6 +854,30 @@ mod tests {
             ("http_req_duration{name:query}", "p(99)<2s")
         );
         assert!(split_threshold("p(95) < 1s").is_err());
+    }
+
+    #[test]
+    fn unknown_keys_get_a_suggestion() {
+        let hint = |text: &str| {
+            let err = toml::from_str::<PlanFile>(text).unwrap_err();
+            unknown_field_hint(err.message())
+        };
+        assert_eq!(
+            hint("[scenario]\nduraton = \"1s\"\n"),
+            " (did you mean `duration`?)"
+        );
+        assert_eq!(hint("modul = \"a.wasm\"\n"), " (did you mean `module`?)");
+        assert_eq!(
+            hint("[data.p]\nfle = \"a.csv\"\n"),
+            " (did you mean `file`?)"
+        );
+        assert_eq!(
+            hint("[http]\ntimeuot = \"1s\"\n"),
+            " (did you mean `timeout`?)"
+        );
+        // Nothing near: no guess.
+        assert_eq!(hint("[scenario]\nbanana = 1\n"), "");
+        assert_eq!(hint("[scenario]\nvus = \"two\"\n"), "");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::plan_file::{self, DataDecl, Lowered, PlanFile};
 use crate::progress::{self, LiveScenario, LiveState, ProgressMode};
 use crate::prometheus;
 use crate::quick::{Builtin, QUICK_GET};
+use crate::snapshot::{Snapshots, write_atomic};
 use crate::stream::JsonLines;
 use crate::terminal::{StderrLog, color};
 
@@ -226,7 +227,31 @@ pub async fn execute(
                 .collect(),
         )
     });
+    let snapshots = output.out.as_deref().and_then(|path| {
+        let (plan, lives, recorders, previous) = (
+            plan.clone(),
+            lives.clone(),
+            recorders.clone(),
+            previous.clone(),
+        );
+        let results = move || {
+            let scenario_elapsed: Vec<Duration> = lives.iter().map(|l| l.elapsed()).collect();
+            let mut results = collect_results(
+                &plan,
+                began.elapsed(),
+                &scenario_elapsed,
+                &recorders,
+                started_at,
+            );
+            results.thresholds = evaluate_with(&plan.thresholds, &results, previous.as_ref());
+            results
+        };
+        Snapshots::start(path, output.snapshot_interval, output.quiet, results)
+    });
     let executed = run.execute().await;
+    if let Some(snapshots) = snapshots {
+        snapshots.finish().await;
+    }
     let aborted_by = watcher.finish();
     let jsonl = match streaming {
         Some(streaming) => streaming.finish().await,
@@ -342,7 +367,11 @@ fn load_data(data: &[DataDecl]) -> anyhow::Result<throng_data::Feeders> {
             .strategy
             .parse()
             .map_err(|e| anyhow!("data.{}.strategy: {e}", d.name))?;
-        feeders.push(throng_data::Feeder::load(&d.name, &d.file, strategy)?);
+        // Flattened: the message already holds its I/O cause, which
+        // `{:#}` would print a second time.
+        let feeder = throng_data::Feeder::load(&d.name, &d.file, strategy)
+            .map_err(|e| anyhow!("data.{}: {e}", d.name))?;
+        feeders.push(feeder);
     }
     Ok(throng_data::Feeders::new(feeders)?)
 }
@@ -597,7 +626,9 @@ fn describe(s: &throng_engine::Scenario) -> String {
 /// Every results file the command line asked for.
 fn write_outputs(results: &RunResults, output: &OutputArgs) -> anyhow::Result<()> {
     if let Some(path) = &output.out {
-        write_file(path, |w| throng_report::write_json(results, w))?;
+        // Atomic, as the snapshots before it: a crash while writing leaves
+        // the last snapshot, not half a file.
+        write_atomic(path, |w| throng_report::write_json(results, w))?;
     }
     if let Some(prefix) = &output.csv {
         let with = |suffix: &str| {
@@ -645,6 +676,9 @@ async fn stop_on_signals(control: throng_engine::RunControl, quiet: bool) {
     }
     control.stop();
     if wait_for_signal().await.is_ok() {
+        if !quiet {
+            eprintln!("throng: stopping now; iterations in flight are interrupted");
+        }
         control.abort();
     }
 }

@@ -707,6 +707,7 @@ impl Shard {
 
         RunResults {
             schema: SCHEMA.to_owned(),
+            partial: false,
             meta,
             totals,
             http_req_duration: DurationStats::from_histogram(&requests.duration),

@@ -73,6 +73,12 @@ pub struct RunMeta {
 pub struct RunResults {
     /// Always [`SCHEMA`] for results this version writes.
     pub schema: String,
+    /// Whether these are the results of a run still going: a snapshot
+    /// written while it ran (`meta.duration_s` is the time so far, and the
+    /// thresholds are judged on what was measured by then). The final
+    /// results leave it `false`, and JSON omits it then.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     /// What was run, when and for how long.
     pub meta: RunMeta,
     /// Counts and rates over the whole run.

@@ -1,9 +1,9 @@
 //! Bad input exits 2 with a message that names the problem.
 
-use throng_test_guests::{GUEST_NO_JOURNEY, GUEST_OTHER_VERSION};
+use throng_test_guests::{GUEST_GET, GUEST_NO_JOURNEY, GUEST_OTHER_VERSION};
 
 use crate::check;
-use crate::harness::throng;
+use crate::harness::{closed_port, throng};
 
 async fn refused(args: &[&str], expect: &[&str]) {
     let run = throng(args).await;
@@ -100,9 +100,157 @@ async fn a_plan_with_an_unknown_key() {
     let plan = plan.to_str().unwrap();
     refused(
         &["run", plan],
-        &[plan, "line 5", "unknown field `duraton`", "duration"],
+        &[
+            plan,
+            "line 5, column 1",
+            "unknown field `duraton`",
+            "did you mean `duration`?",
+        ],
     )
     .await;
+}
+
+#[tokio::test]
+async fn unknown_keys_anywhere_in_a_plan_get_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("modul = \"j.wasm\"\n", "line 1, column 1", "`module`"),
+        (
+            "module = \"j.wasm\"\n[data.patients]\nfle = \"p.csv\"\n",
+            "line 3, column 1",
+            "`file`",
+        ),
+        (
+            "module = \"j.wasm\"\n[http]\ntimeuot = \"1s\"\n",
+            "line 3, column 1",
+            "`timeout`",
+        ),
+        (
+            "module = \"j.wasm\"\n[scenario]\nstages = [{ duraton = \"1s\", target = 1 }]\n",
+            "line 3, column 13",
+            "`duration`",
+        ),
+        (
+            "module = \"j.wasm\"\n[scenario]\nexecutor = \"constant-vu\"\nvus = 1\nduration = \"1s\"\n",
+            "unknown executor `constant-vu`",
+            "`constant-vus`",
+        ),
+    ];
+    for (i, (text, at, suggestion)) in cases.into_iter().enumerate() {
+        let plan = dir.path().join(format!("plan{i}.toml"));
+        std::fs::write(&plan, text).unwrap();
+        let plan = plan.to_str().unwrap();
+        let hint = format!("did you mean {suggestion}?");
+        refused(&["run", plan], &[plan, at, &hint]).await;
+    }
+}
+
+#[tokio::test]
+async fn a_plan_with_a_value_of_the_wrong_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "module = \"j.wasm\"\n[scenario]\nvus = \"two\"\nduration = \"1s\"\n",
+            "line 3, column 7",
+            "invalid type: string \"two\", expected u32",
+        ),
+        (
+            "module = \"j.wasm\"\n[scenario]\nvus = 2\nduration = 5\n",
+            "line 4, column 12",
+            "invalid type: integer `5`, expected a string",
+        ),
+        (
+            "module = \"j.wasm\"\n[scenario]\nvus = -1\nduration = \"1s\"\n",
+            "line 3, column 7",
+            "u32",
+        ),
+        (
+            "module = \"j.wasm\"\n[scenario\nvus = 2\n",
+            "line 2, column 10",
+            "expected `]`",
+        ),
+        (
+            "module = \"j.wasm\"\n[scenario]\nvus = 1\niterations = 1\n[thresholds]\nhttp_req_failed = [{ threshold = \"rate < 1%\", abort_on_fail = \"yes\" }]\n",
+            ":6:20: thresholds.http_req_failed[0]",
+            "`abort_on_fail` must be true or false",
+        ),
+    ];
+    for (i, (text, at, what)) in cases.into_iter().enumerate() {
+        let plan = dir.path().join(format!("plan{i}.toml"));
+        std::fs::write(&plan, text).unwrap();
+        let plan = plan.to_str().unwrap();
+        refused(&["run", plan], &[plan, at, what]).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_data_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("ragged.csv", "id,name\n1,ann\n2,bob,extra\n"),
+        ("only-header.csv", "id,name\n"),
+        ("object.json", "{\"id\": 1}"),
+        (
+            "missing-key.json",
+            "[{\"id\": 1, \"name\": \"ann\"},\n {\"id\": 2}]",
+        ),
+        ("broken.json", "[{\"id\": 1},\n {\"id\": }]"),
+        ("patients.txt", "1\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let cases = [
+        (
+            "absent.csv",
+            &["data.patients", "absent.csv", "No such file"][..],
+        ),
+        (
+            "ragged.csv",
+            &["ragged.csv line 3", "expected 2 fields, found 3"],
+        ),
+        ("only-header.csv", &["only-header.csv has no rows"]),
+        (
+            "object.json",
+            &[
+                "object.json line 1 column 1",
+                "expected an array of objects",
+            ],
+        ),
+        (
+            "missing-key.json",
+            &["missing-key.json line 2", "no key `name`"],
+        ),
+        ("broken.json", &["broken.json line 2 column"]),
+        (
+            "patients.txt",
+            &["patients.txt", "supported extensions are .csv and .json"],
+        ),
+    ];
+    for (file, expect) in cases {
+        let plan = dir.path().join("plan.toml");
+        std::fs::write(
+            &plan,
+            format!(
+                "module = {GUEST_GET:?}\n[scenario]\nvus = 1\niterations = 1\n[params]\nurl = \"http://127.0.0.1:{}/\"\n[data.patients]\nfile = {file:?}\n",
+                closed_port()
+            ),
+        )
+        .unwrap();
+        let run = throng(["run", plan.to_str().unwrap()]).await;
+        check!(run, run.code == 2, "{file}: exit code");
+        for text in expect {
+            check!(
+                run,
+                run.stderr.contains(text),
+                "{file}: stderr lacks {text:?}"
+            );
+        }
+        // Refused before the run: no results, and the reason once.
+        check!(run, run.results.is_none());
+        check!(run, run.stderr.matches("No such file").count() <= 1);
+        check!(run, !run.stderr.contains("panicked"));
+    }
 }
 
 #[tokio::test]
@@ -153,4 +301,48 @@ async fn bad_flags() {
         &["http_req_duraton", "http_req_duration"],
     )
     .await;
+    refused(
+        &["run", "x.wasm", "--duraton", "5s"],
+        &["--duraton", "a similar argument exists: '--duration'"],
+    )
+    .await;
+    refused(
+        &["run", "x.wasm", "--snapshot-interval", "often"],
+        &["--snapshot-interval", "often", "not a duration"],
+    )
+    .await;
+    refused(
+        &["run", "x.wasm", "--scale", "0"],
+        &["--scale", "not a positive factor"],
+    )
+    .await;
+    refused(
+        &["run", "x.wasm", "-p", "novalue"],
+        &["--param", "novalue", "not `key=value`"],
+    )
+    .await;
+    refused(
+        &["run", "x.wasm", "--max-vu-memory", "lots"],
+        &["--max-vu-memory", "lots"],
+    )
+    .await;
+    refused(
+        &["run", "x.wasm", "--metrics-addr", "nowhere"],
+        &["--metrics-addr", "nowhere", "HOST:PORT"],
+    )
+    .await;
+    refused(
+        &[
+            "run",
+            "--url",
+            "http://127.0.0.1:1/",
+            "--iterations",
+            "1",
+            "--threshold",
+            "p(95) < 1s",
+        ],
+        &["--threshold", "not `METRIC: EXPRESSION`"],
+    )
+    .await;
+    refused(&["runn"], &["unrecognized subcommand", "'run'"]).await;
 }

@@ -19,6 +19,7 @@ mod load_models;
 mod modes;
 mod outputs;
 mod sandbox;
+mod signals;
 mod thresholds;
 
 /// Every compiled guest is used by a test: a guest added without a line here

@@ -65,6 +65,8 @@
 
 mod evaluate;
 mod parse;
+#[cfg(test)]
+mod proptests;
 
 use std::fmt;
 use std::time::Duration;

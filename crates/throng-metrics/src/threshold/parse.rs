@@ -363,9 +363,10 @@ impl<'t> Reference<'t> {
         if !rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
             return None;
         }
-        let (target, percent) = match rest.find(['+', '-']) {
-            // A `-` inside a scenario name (`single-user.p50`) is part of
-            // the name when what follows is not a percentage.
+        // The percentage's sign is the last `+` or `-`: a scenario name may
+        // hold a `-` of its own (`single-user.p50 + 20%`), and is all
+        // name when no percentage follows (`single-user.p50`).
+        let (target, percent) = match rest.rfind(['+', '-']) {
             Some(at) if rest[at + 1..].trim().ends_with('%') => {
                 (rest[..at].trim(), Some(rest[at..].trim()))
             }

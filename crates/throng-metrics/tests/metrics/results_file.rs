@@ -29,6 +29,20 @@ fn times_are_rfc3339_and_seconds() {
 }
 
 #[test]
+fn a_snapshot_says_it_is_partial_and_final_results_say_nothing() {
+    let mut results = recorded();
+    let json = serde_json::to_value(&results).expect("serialisable");
+    assert!(json.get("partial").is_none(), "absent when false");
+    results.partial = true;
+    let json = serde_json::to_string(&results).expect("serialisable");
+    let read = RunResults::from_json(json.as_bytes()).expect("readable");
+    assert!(read.partial);
+    // Written right after `schema`, so a reader sees it first.
+    let at = |key: &str| json.find(&format!("\"{key}\"")).unwrap();
+    assert!(at("schema") < at("partial") && at("partial") < at("meta"));
+}
+
+#[test]
 fn refuses_another_schema() {
     let mut json = serde_json::to_value(recorded()).expect("serialisable");
     json["schema"] = "throng.results/v2".into();

@@ -175,7 +175,24 @@ pub struct LoadArgs {
     /// Linear memory each VU may use, in MiB (default 64); a guest that
     /// grows past it traps and loses its iteration.
     #[arg(long, value_name = "MIB")]
-    pub max_vu_memory: Option<usize>,
+    pub max_vu_memory: Option<u64>,
+
+    /// How long one iteration (or `on_start`, `on_stop`) may run, e.g.
+    /// `30s` (default 10m); past it the guest is stopped and the iteration
+    /// fails.
+    #[arg(long, value_parser = parse_duration)]
+    pub iteration_timeout: Option<Duration>,
+
+    /// The largest response body a VU may keep in memory, in MiB (default
+    /// 64); a larger one fails its request as `denied`. Bodies read in
+    /// discard mode are not capped.
+    #[arg(long, value_name = "MIB")]
+    pub max_kept_body: Option<u64>,
+
+    /// Log lines each VU may write per second (default 20); the rest are
+    /// counted as dropped. 0 silences guest logs.
+    #[arg(long, value_name = "PER_SECOND")]
+    pub log_rate: Option<u32>,
 }
 
 /// Where results go.

@@ -10,7 +10,7 @@ use throng_target::{Target, TargetConfig};
 
 use crate::args::{DemoArgs, LoadArgs, TargetArgs};
 use crate::exit::Outcome;
-use crate::plan_file::{HttpSettings, Lowered};
+use crate::plan_file::{HttpSettings, Limits, Lowered};
 use crate::quick::CLINICIAN;
 use crate::run::execute;
 
@@ -72,6 +72,7 @@ pub async fn demo(args: DemoArgs) -> Outcome {
     let lowered = Lowered {
         plan,
         http,
+        limits: Limits::default(),
         data: Vec::new(),
         previous: None,
         max_regression: None,

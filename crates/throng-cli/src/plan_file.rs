@@ -32,6 +32,9 @@
 //! "http_req_duration{scenario:peak}" = ["p(95) < 2x warmup.p(95)"]
 //! ```
 //!
+//! `[limits]` bounds each VU (`max_vu_memory` and `max_kept_body` in MiB,
+//! `iteration_timeout`, `log_rate`); each key has a flag that wins.
+//!
 //! A plan may also name a stored earlier result, `previous =
 //! "last-good.json"`, which thresholds read as `previous.p(95)`, and
 //! `max_regression = "20%"` to fail the run when any metric is more than
@@ -86,6 +89,9 @@ pub struct PlanFile {
     /// The hosts requests may go to, each with where it was written; when
     /// absent, the hosts of the URLs in the params.
     pub allow_hosts: Option<Vec<Spanned<String>>>,
+    /// What each VU may use.
+    #[serde(default)]
+    pub limits: LimitsFile,
     /// The file's path and text, for errors that point at a line.
     #[serde(skip)]
     source: Option<(PathBuf, String)>,
@@ -146,6 +152,82 @@ pub struct HttpFile {
     pub timeout: Option<String>,
 }
 
+/// `[limits]`: what each VU may use, for every scenario of the plan.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// Linear memory per VU, in MiB.
+    pub max_vu_memory: Option<u64>,
+    /// How long one guest call may run, e.g. `30s`.
+    pub iteration_timeout: Option<String>,
+    /// The largest response body a VU may keep in memory, in MiB.
+    pub max_kept_body: Option<u64>,
+    /// Log lines per second per VU.
+    pub log_rate: Option<u32>,
+}
+
+/// Per-VU limits, from `[limits]` and the flags (flags win); `None` keeps
+/// the host's or the client's default.
+#[derive(Debug, Clone, Default)]
+pub struct Limits {
+    /// Bytes of linear memory per VU.
+    pub max_vu_memory: Option<usize>,
+    pub iteration_timeout: Option<Duration>,
+    /// Bytes of a kept response body.
+    pub max_kept_body: Option<usize>,
+    pub log_rate: Option<u32>,
+}
+
+/// The largest `max_vu_memory`: a 32-bit wasm memory holds at most 4 GiB.
+const MAX_VU_MEMORY_MIB: u64 = 4096;
+
+/// `[limits]` and the flags as one checked [`Limits`].
+fn lower_limits(file: &LimitsFile, load: &LoadArgs) -> anyhow::Result<Limits> {
+    let mib = |field: &str, value: Option<u64>, max: u64| -> anyhow::Result<Option<usize>> {
+        value
+            .map(|n| {
+                if n == 0 || n > max {
+                    bail!("{field}: {n} MiB is not between 1 and {max} MiB");
+                }
+                usize::try_from(n << 20).map_err(|_| anyhow!("{field}: {n} MiB is too large here"))
+            })
+            .transpose()
+    };
+    let (memory, memory_field) = match load.max_vu_memory {
+        Some(n) => (Some(n), "--max-vu-memory"),
+        None => (file.max_vu_memory, "limits.max_vu_memory"),
+    };
+    let (body, body_field) = match load.max_kept_body {
+        Some(n) => (Some(n), "--max-kept-body"),
+        None => (file.max_kept_body, "limits.max_kept_body"),
+    };
+    let iteration_timeout = match load.iteration_timeout {
+        Some(t) => Some((t, "--iteration-timeout")),
+        None => file
+            .iteration_timeout
+            .as_deref()
+            .map(|t| duration("limits.iteration_timeout", t))
+            .transpose()?
+            .map(|t| (t, "limits.iteration_timeout")),
+    };
+    if let Some((t, field)) = iteration_timeout
+        && (t < Duration::from_millis(10) || t > throng_engine::MAX_DURATION)
+    {
+        bail!(
+            "{field}: `{}` is not between 10ms and {}",
+            humantime::format_duration(t),
+            humantime::format_duration(throng_engine::MAX_DURATION)
+        );
+    }
+    Ok(Limits {
+        max_vu_memory: mib(memory_field, memory, MAX_VU_MEMORY_MIB)?,
+        iteration_timeout: iteration_timeout.map(|(t, _)| t),
+        // A kept body ends up in the guest's memory, so no cap above it.
+        max_kept_body: mib(body_field, body, MAX_VU_MEMORY_MIB)?,
+        log_rate: load.log_rate.or(file.log_rate),
+    })
+}
+
 /// HTTP settings of a plan, for the client.
 #[derive(Debug, Clone, Default)]
 pub struct HttpSettings {
@@ -168,6 +250,7 @@ pub struct DataDecl {
 pub struct Lowered {
     pub plan: Plan,
     pub http: HttpSettings,
+    pub limits: Limits,
     pub data: Vec<DataDecl>,
     /// The stored earlier result thresholds and the regression gate read.
     pub previous: Option<PathBuf>,
@@ -333,6 +416,7 @@ pub fn lower(
             strategy: d.strategy,
         })
         .collect();
+    let limits = lower_limits(&file.limits, load)?;
     let http = HttpSettings {
         insecure: load.insecure || file.http.insecure,
         timeout: match load.timeout {
@@ -349,6 +433,7 @@ pub fn lower(
     Ok(Lowered {
         plan,
         http,
+        limits,
         data,
         previous,
         max_regression,
@@ -1056,5 +1141,85 @@ mod tests {
             let message = format!("{err:#}");
             assert!(message.contains(expected), "{text:?}: {message}");
         }
+    }
+
+    #[test]
+    fn limits_come_from_the_plan_and_flags_win() {
+        let text = "module = \"j.wasm\"\n[scenario]\nvus = 1\nduration = \"1s\"\n\
+                    [limits]\nmax_vu_memory = 32\niteration_timeout = \"30s\"\n\
+                    max_kept_body = 4\nlog_rate = 5\n";
+        let limits = lower_text(text, &LoadArgs::default()).unwrap().limits;
+        assert_eq!(limits.max_vu_memory, Some(32 << 20));
+        assert_eq!(limits.iteration_timeout, Some(Duration::from_secs(30)));
+        assert_eq!(limits.max_kept_body, Some(4 << 20));
+        assert_eq!(limits.log_rate, Some(5));
+        let load = LoadArgs {
+            max_vu_memory: Some(8),
+            iteration_timeout: Some(Duration::from_millis(500)),
+            max_kept_body: Some(1),
+            log_rate: Some(0),
+            ..Default::default()
+        };
+        let limits = lower_text(text, &load).unwrap().limits;
+        assert_eq!(limits.max_vu_memory, Some(8 << 20));
+        assert_eq!(limits.iteration_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(limits.max_kept_body, Some(1 << 20));
+        assert_eq!(limits.log_rate, Some(0));
+        let none = lower_text(
+            "module = \"j.wasm\"\n[scenario]\nvus = 1\nduration = \"1s\"\n",
+            &LoadArgs::default(),
+        )
+        .unwrap()
+        .limits;
+        assert_eq!(
+            (
+                none.max_vu_memory,
+                none.iteration_timeout,
+                none.max_kept_body,
+                none.log_rate
+            ),
+            (None, None, None, None)
+        );
+    }
+
+    #[test]
+    fn bad_limits_are_named() {
+        let plan = |limits: &str| {
+            format!(
+                "module = \"j.wasm\"\n[scenario]\nvus = 1\nduration = \"1s\"\n[limits]\n{limits}\n"
+            )
+        };
+        let cases = [
+            (
+                "max_vu_memory = 0",
+                "limits.max_vu_memory: 0 MiB is not between 1 and 4096 MiB",
+            ),
+            ("max_vu_memory = 5000", "limits.max_vu_memory: 5000 MiB"),
+            ("max_kept_body = 0", "limits.max_kept_body: 0 MiB"),
+            (
+                "iteration_timeout = \"0s\"",
+                "limits.iteration_timeout: `0s` is not between 10ms",
+            ),
+            (
+                "iteration_timeout = \"soon\"",
+                "limits.iteration_timeout: `soon` is not a duration",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = lower_text(&plan(text), &LoadArgs::default()).unwrap_err();
+            let message = format!("{err:#}");
+            assert!(message.contains(expected), "{text:?}: {message}");
+        }
+        let err = toml::from_str::<PlanFile>(&plan("log_rte = 5")).unwrap_err();
+        assert!(err.to_string().contains("log_rte"), "{err}");
+        let load = LoadArgs {
+            max_vu_memory: Some(0),
+            ..Default::default()
+        };
+        let err = lower_text(&plan(""), &load).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("--max-vu-memory: 0 MiB"),
+            "{err:#}"
+        );
     }
 }

@@ -79,6 +79,7 @@ pub async fn execute(
     let Lowered {
         plan,
         http,
+        limits,
         data,
         previous,
         max_regression,
@@ -113,8 +114,14 @@ pub async fn execute(
         log: Some(log.clone()),
         ..HostOptions::default()
     };
-    if let Some(mib) = load.max_vu_memory {
-        options.max_memory = mib << 20;
+    if let Some(bytes) = limits.max_vu_memory {
+        options.max_memory = bytes;
+    }
+    if let Some(timeout) = limits.iteration_timeout {
+        options.iteration_timeout = timeout;
+    }
+    if let Some(rate) = limits.log_rate {
+        options.log_rate = rate;
     }
     let host = match Host::new(options) {
         Ok(host) => host,
@@ -135,6 +142,9 @@ pub async fn execute(
     };
     if let Some(timeout) = http.timeout {
         client_options.default_timeout = timeout;
+    }
+    if let Some(max) = limits.max_kept_body {
+        client_options.max_kept_body = max;
     }
     let client = match throng_http::Client::new(client_options) {
         Ok(client) => client,
@@ -311,6 +321,24 @@ pub async fn execute(
     }
     if let Some(e) = crashed {
         return Outcome::Aborted(anyhow!(e));
+    }
+    if let Some((i, name, first)) = stats
+        .scenarios
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| s.gave_up.as_ref().map(|first| (i, &s.name, first)))
+    {
+        let failed = results
+            .scenarios
+            .get(i)
+            .unwrap_or(&results)
+            .totals
+            .iterations
+            .failed;
+        return Outcome::Aborted(anyhow!(
+            "scenario `{name}`: {failed} iterations failed and none completed, so the run \
+             stopped early; the first error: {first}"
+        ));
     }
     if let Some(i) = aborted_by {
         let t = &results.thresholds[i];

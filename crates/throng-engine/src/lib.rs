@@ -7,7 +7,10 @@
 //! with an arrival schedule and a VU pool), takes think time between
 //! iterations outside any guest call, and stops gracefully: at the end no
 //! new iteration starts, iterations in flight get the grace period, then
-//! they are interrupted and counted so. Scenarios run in parallel or one
+//! they are interrupted and counted so. A VU whose instance is poisoned (a
+//! fatal [`VuError`]) is replaced with a fresh one, and a scenario whose
+//! iterations all fail stops the run ([`GIVE_UP_AFTER`],
+//! [`ScenarioStats::gave_up`]). Scenarios run in parallel or one
 //! after another (`after`), and a one-second timeline of active VUs and
 //! counts is sampled into each scenario's recorder.
 //!
@@ -41,5 +44,6 @@ pub use plan::{
     Executor, MAX_DURATION, MAX_VUS, Plan, PlanError, Scenario, Stage, Start, ThinkTime,
 };
 pub use run::{Run, RunControl, RunError, RunStats, ScenarioEntry, ScenarioStats};
+pub use scenario::GIVE_UP_AFTER;
 pub use tasks::TaskPicker;
 pub use vu::{TaskInfo, VirtualUser, VuError, VuFactory, VuInfo};

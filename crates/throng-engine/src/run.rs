@@ -1,8 +1,8 @@
 //! Running a plan: its scenarios in parallel or in sequence, each with its
 //! own executor, under one control.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use throng_metrics::Metrics;
@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::executor::Model;
 use crate::live::{ScenarioLive, ScenarioState};
 use crate::plan::Scenario;
-use crate::scenario::ScenarioCtx;
+use crate::scenario::{GIVE_UP_AFTER, ScenarioCtx};
 use crate::tasks::TaskPicker;
 use crate::vu::VuFactory;
 use crate::{closed, open};
@@ -93,6 +93,9 @@ pub struct ScenarioStats {
     /// Whether iterations had to be interrupted at the end of the grace
     /// period.
     pub interrupted: bool,
+    /// Set when this scenario stopped the run early because its iterations
+    /// all failed ([`GIVE_UP_AFTER`]): the first of their errors.
+    pub gave_up: Option<String>,
 }
 
 /// Why a run could not be carried out.
@@ -116,6 +119,7 @@ impl ScenarioStats {
             vus_started: 0,
             vus_failed: 0,
             interrupted: false,
+            gave_up: None,
         }
     }
 }
@@ -201,6 +205,12 @@ impl<F: VuFactory> Run<F> {
                 seed: self.seed ^ (i as u64).wrapping_mul(0xA24B_AED4_963E_E407),
                 vus_started: AtomicU32::new(0),
                 vus_failed: AtomicU32::new(0),
+                completed: AtomicU64::new(0),
+                failed: AtomicU64::new(0),
+                first_error: OnceLock::new(),
+                give_up_after: GIVE_UP_AFTER.max(2 * u64::from(entry.scenario.executor.max_vus())),
+                gave_up: OnceLock::new(),
+                run_stop: self.control.stop.clone(),
             });
             first_vu_id += entry.scenario.executor.max_vus();
             let finished = done[i].0.clone();
@@ -293,6 +303,7 @@ async fn run_scenario<F: VuFactory>(
     stats.vus_started = ctx.vus_started.load(Ordering::Relaxed);
     stats.vus_failed = ctx.vus_failed.load(Ordering::Relaxed);
     stats.interrupted = ctx.abort.is_cancelled();
+    stats.gave_up = ctx.gave_up.get().cloned();
     stats
 }
 

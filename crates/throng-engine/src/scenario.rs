@@ -1,8 +1,8 @@
 //! What every loop of one scenario shares, and the VU steps they compose:
 //! make a VU ready, run one iteration, pause.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rand::Rng;
@@ -33,7 +33,28 @@ pub(crate) struct ScenarioCtx<F> {
     pub seed: u64,
     pub vus_started: AtomicU32,
     pub vus_failed: AtomicU32,
+    /// Iterations of this scenario that completed, and that failed.
+    pub completed: AtomicU64,
+    pub failed: AtomicU64,
+    /// The first error an iteration of this scenario failed with.
+    pub first_error: OnceLock<String>,
+    /// Failed iterations, none completed, after which the scenario stops
+    /// the run (see [`GIVE_UP_AFTER`]).
+    pub give_up_after: u64,
+    /// Set when this scenario stopped the run because its iterations all
+    /// failed: the first error.
+    pub gave_up: OnceLock<String>,
+    /// Stops the whole run gracefully (the run's stop, not the scenario's).
+    pub run_stop: CancellationToken,
 }
+
+/// A scenario stops the run when this many of its iterations, and at least
+/// two per VU it may have, have failed while none completed (interrupted
+/// ones do not count): its journey is broken, and running it for the rest
+/// of the plan would only burn time. A healthy run with a few failures
+/// cannot stop this way, nor one whose first wave of VUs all fail once
+/// (a target slow to warm up).
+pub const GIVE_UP_AFTER: u64 = 20;
 
 /// How one iteration ended, for the loop.
 pub(crate) enum Ran {
@@ -99,13 +120,28 @@ impl<F: VuFactory> ScenarioCtx<F> {
             Some(Ok(())) => {
                 self.metrics
                     .record_iteration(took, IterationOutcome::Completed, None);
+                self.completed.fetch_add(1, Ordering::Relaxed);
                 Ran::Done
             }
             Some(Err(e)) => {
                 self.metrics
                     .record_iteration(took, IterationOutcome::Failed, Some(&e.message));
+                self.count_failure(&e.message);
                 if e.fatal { Ran::Poisoned } else { Ran::Done }
             }
+        }
+    }
+
+    /// Count a failed iteration; stop the run when none has completed
+    /// after `give_up_after` failures.
+    fn count_failure(&self, message: &str) {
+        let first = self.first_error.get_or_init(|| message.to_owned());
+        let failed = self.failed.fetch_add(1, Ordering::Relaxed) + 1;
+        if failed >= self.give_up_after
+            && self.completed.load(Ordering::Relaxed) == 0
+            && self.gave_up.set(first.clone()).is_ok()
+        {
+            self.run_stop.cancel();
         }
     }
 

@@ -672,3 +672,49 @@ async fn a_stop_during_start_up_is_bounded_by_the_grace_period() {
     assert_eq!(began.elapsed(), secs(3));
     assert_eq!(factory.count(|c| &c.iterations), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_scenario_whose_iterations_all_fail_stops_the_run() {
+    // Every iteration fails, half of them fatally (a trap): the run stops
+    // once 20 have failed (2 VUs: the floor of 20 applies), long before
+    // its minute, naming the first error.
+    for fatal in [false, true] {
+        let factory = Factory::with(Work::Sleep(ms(10)), Some((1, fatal)), Vec::new());
+        let metrics = Arc::new(Metrics::new());
+        let executor = Executor::ConstantVus {
+            vus: 2,
+            duration: secs(60),
+        };
+        let stats = run(scenario(executor), &factory, &metrics).await;
+        assert_eq!(stats.gave_up.as_deref(), Some("failed 0"), "fatal={fatal}");
+        assert!(
+            stats.elapsed < secs(1),
+            "fatal={fatal}: {:?}",
+            stats.elapsed
+        );
+        let it = results(&metrics).totals.iterations;
+        assert_eq!((it.completed, it.interrupted), (0, 0), "fatal={fatal}");
+        // The 20th failure stops the run; the other VU's iteration in
+        // flight still ends.
+        assert!((20..=21).contains(&it.failed), "fatal={fatal}: {it:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_first_wave_of_failures_does_not_stop_the_run() {
+    // 30 VUs whose first iteration fails (and every 40th after it): 30
+    // failures before anything completes, under the two per VU that
+    // stopping needs, so the run goes its full length.
+    let factory = Factory::with(Work::Sleep(ms(100)), Some((40, true)), Vec::new());
+    let metrics = Arc::new(Metrics::new());
+    let executor = Executor::ConstantVus {
+        vus: 30,
+        duration: secs(5),
+    };
+    let stats = run(scenario(executor), &factory, &metrics).await;
+    assert_eq!(stats.gave_up, None);
+    assert_eq!(stats.elapsed, secs(5));
+    let it = results(&metrics).totals.iterations;
+    // 50 iterations per VU: numbers 0 and 40 fail.
+    assert_eq!((it.completed, it.failed), (30 * 48, 30 * 2));
+}

@@ -21,11 +21,17 @@ pub struct HostOptions {
     pub cache_dir: Option<PathBuf>,
     /// Whether to read and write the compiled-module cache.
     pub use_cache: bool,
-    /// Linear memory a VU may grow to.
+    /// Bytes each linear memory of a VU may grow to; growing past it traps
+    /// the guest (the iteration fails and the VU gets a fresh instance).
     pub max_memory: usize,
-    /// An iteration (or `on_start`) running longer than this is stopped by
-    /// epoch interruption and counted as failed.
+    /// A guest call (`on_start`, an iteration, `on_stop`) still running
+    /// after this long is stopped, within an epoch tick of its deadline
+    /// when it computes and at once when it waits on the host, and counted
+    /// as failed.
     pub iteration_timeout: Duration,
+    /// Log messages a VU may write per second; the rest are counted and
+    /// reported as dropped. 0 silences guest logs.
+    pub log_rate: u32,
     /// Where guest log messages go.
     pub log: Option<Arc<dyn LogSink>>,
 }
@@ -37,6 +43,7 @@ impl Default for HostOptions {
             use_cache: true,
             max_memory: 64 << 20,
             iteration_timeout: Duration::from_secs(600),
+            log_rate: 20,
             log: None,
         }
     }
@@ -92,9 +99,12 @@ fn wasmtime_config() -> Config {
     // Journeys are components of the `throng:vu` world.
     config.wasm_component_model(true);
     // Iteration deadlines: a ticker thread bumps the epoch every
-    // `EPOCH_TICK`; a store whose deadline passes traps, so a guest stuck
-    // in `loop {}` loses its iteration instead of a thread. Cost per check
-    // is a load and a compare.
+    // `EPOCH_TICK`, and each VU's store calls back every tick while its
+    // guest computes (`vu.rs`): past its deadline the guest traps, so a
+    // guest stuck in `loop {}` loses its iteration instead of a thread;
+    // before it, the guest yields to tokio, so a computing VU shares its
+    // worker thread and can be interrupted at the end of a grace period.
+    // Cost per check is a load and a compare.
     config.epoch_interruption(true);
     // Optimise compiled guests for speed: compile once (and cache), run
     // millions of iterations.
@@ -105,8 +115,14 @@ fn wasmtime_config() -> Config {
     // A guest that runs out of stack traps cleanly; 512 KiB is ample for a
     // journey and bounds deep recursion.
     config.max_wasm_stack(512 << 10);
-    // Each VU runs on its own fiber; this must exceed the wasm stack.
-    config.async_stack_size(1 << 20);
+    // Each VU runs on its own fiber, whose stack holds the guest's frames
+    // and, below them, the host code its imports run (an HTTP send through
+    // hyper and rustls). The fiber must exceed the wasm stack by enough
+    // for that host code even when the guest has used all of its 512 KiB,
+    // or a deep guest would crash the process instead of trapping; 1.5 MiB
+    // to spare is wasmtime's default margin. Pages are only touched when
+    // used.
+    config.async_stack_size(2 << 20);
     config
 }
 

@@ -30,6 +30,7 @@ mod config;
 mod error;
 mod imports;
 mod journey;
+mod limits;
 mod state;
 mod vu;
 

@@ -9,12 +9,12 @@ use throng_data::{Feeders, VuCursor};
 use throng_metrics::Metrics;
 use tokio::time::Instant;
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::config::Host;
 use crate::imports::log::LogGate;
 use crate::imports::metrics::{OpenTransaction, Warned};
+use crate::limits::{StderrTail, VuLimits};
 
 /// The data of one VU's store: everything its imports need.
 pub struct VuState {
@@ -39,7 +39,12 @@ pub struct VuState {
     /// Names whose refused metric calls were already reported, shared by
     /// the scenario's VUs.
     pub(crate) warned: Arc<Warned>,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limits: VuLimits,
+    /// When the guest call running now must have ended; `None` between
+    /// calls. The epoch callback traps the guest once it has passed.
+    pub(crate) deadline: Option<Instant>,
+    /// The last bytes the guest wrote to stderr, for trap messages.
+    pub(crate) stderr: StderrTail,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -63,6 +68,7 @@ impl VuState {
         // The data cursor draws from a generator of its own, so a journey's
         // `random()` calls do not change which rows it is fed.
         let data_cursor = VuCursor::new(setup.vu_id, rng.next_u64());
+        let stderr = StderrTail::default();
         VuState {
             vu_id: setup.vu_id,
             iteration: 0,
@@ -74,12 +80,14 @@ impl VuState {
             metrics: Some(setup.metrics),
             feeders: setup.feeders,
             data_cursor,
-            log: LogGate::new(host.options.log.clone(), setup.vu_id),
+            log: LogGate::new(host.options.log.clone(), setup.vu_id, host.options.log_rate),
             transactions: Vec::new(),
             task: String::new(),
             warned: setup.warned,
-            limits: limits(host),
-            wasi: locked_down_wasi(),
+            limits: VuLimits::new(host.options.max_memory),
+            deadline: None,
+            wasi: locked_down_wasi(&stderr),
+            stderr,
             table: ResourceTable::new(),
         }
     }
@@ -98,12 +106,14 @@ impl VuState {
             metrics: None,
             feeders: Feeders::default(),
             data_cursor: VuCursor::new(0, 0),
-            log: LogGate::new(None, 0),
+            log: LogGate::new(None, 0, 0),
             transactions: Vec::new(),
             task: String::new(),
             warned: Arc::default(),
-            limits: limits(host),
-            wasi: locked_down_wasi(),
+            limits: VuLimits::new(host.options.max_memory),
+            deadline: None,
+            wasi: locked_down_wasi(&StderrTail::default()),
+            stderr: StderrTail::default(),
             table: ResourceTable::new(),
         }
     }
@@ -117,18 +127,11 @@ impl Drop for VuState {
     }
 }
 
-fn limits(host: &Host) -> StoreLimits {
-    StoreLimitsBuilder::new()
-        .memory_size(host.options.max_memory)
-        // A clear "memory limit" trap instead of a guest's `unreachable`.
-        .trap_on_grow_failure(true)
-        .build()
-}
-
 /// WASI with nothing granted: no preopened folders, no environment, no
-/// arguments, no network; stdin is empty and stdout/stderr are discarded.
-fn locked_down_wasi() -> WasiCtx {
-    WasiCtx::builder().build()
+/// arguments, no network; stdin is empty and stdout is discarded. Only the
+/// tail of stderr is kept, so a panicking guest's message can name the trap.
+fn locked_down_wasi(stderr: &StderrTail) -> WasiCtx {
+    WasiCtx::builder().stderr(stderr.clone()).build()
 }
 
 impl WasiView for VuState {

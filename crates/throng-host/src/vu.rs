@@ -2,17 +2,18 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use throng_engine::{TaskInfo, VirtualUser, VuError, VuInfo};
 use throng_metrics::Metrics;
 use tokio::time::Instant;
-use wasmtime::Store;
+use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::Vu;
 use crate::config::Host;
-use crate::error::chain;
 use crate::imports::metrics::Warned;
-use crate::journey::{Journey, deadline_ticks};
+use crate::journey::Journey;
+use crate::limits::{DeadlineExceeded, describe_trap};
 use crate::state::{VuSetup, VuState};
 
 /// Makes [`WasmVu`]s from one journey: implements the engine's factory.
@@ -65,7 +66,8 @@ impl VuFactory {
 pub struct WasmVu {
     store: Store<VuState>,
     vu: Vu,
-    deadline_ticks: u64,
+    /// How long each guest call may run (`iteration_timeout`).
+    timeout: Duration,
 }
 
 impl throng_engine::VuFactory for VuFactory {
@@ -90,45 +92,96 @@ impl throng_engine::VuFactory for VuFactory {
                 warned: self.warned.clone(),
             },
         );
+        let timeout = self.host.options.iteration_timeout;
         let mut store = Store::new(&self.host.engine, state);
         store.limiter(|s| &mut s.limits);
-        store.epoch_deadline_trap();
-        let deadline_ticks = deadline_ticks(self.host.options.iteration_timeout);
-        store.set_epoch_deadline(deadline_ticks);
-        let vu = self
-            .journey
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| {
-                VuError::fatal(format!("instantiating the journey failed: {}", chain(&e)))
-            })?;
-        Ok(WasmVu {
-            store,
-            vu,
-            deadline_ticks,
-        })
+        store.epoch_deadline_callback(move |ctx| match ctx.data().deadline {
+            Some(deadline) if Instant::now() >= deadline => {
+                Err(DeadlineExceeded { timeout }.into())
+            }
+            // Every tick a computing guest lets the VU's worker thread run
+            // other tasks (and notice an abort); tokio's `yield_now` also
+            // lets the timer driver run, which a busy worker would delay.
+            _ => Ok(UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(tokio::task::yield_now()),
+            )),
+        });
+        arm(&mut store, timeout);
+        let instantiated =
+            tokio::time::timeout(timeout, self.journey.pre.instantiate_async(&mut store)).await;
+        store.data_mut().deadline = None;
+        let vu = match instantiated {
+            Ok(Ok(vu)) => vu,
+            Ok(Err(e)) => {
+                let reason = describe_trap(&e, &store.data().stderr);
+                return Err(VuError::fatal(format!(
+                    "instantiating the journey failed: {reason}"
+                )));
+            }
+            Err(_) => {
+                return Err(VuError::fatal(format!(
+                    "instantiating the journey failed: {}",
+                    DeadlineExceeded { timeout }
+                )));
+            }
+        };
+        Ok(WasmVu { store, vu, timeout })
     }
 }
 
-/// A trap poisons the instance: the engine must replace the VU.
-fn trapped(what: &str, e: &wasmtime::Error) -> VuError {
-    VuError::fatal(format!("{what} trapped: {}", chain(e)))
+/// Start the clock of a guest call: its deadline, a fresh stderr tail, and
+/// an epoch check at the next tick.
+fn arm(store: &mut Store<VuState>, timeout: Duration) {
+    let state = store.data_mut();
+    state.deadline = Some(Instant::now() + timeout);
+    state.stderr.clear();
+    store.set_epoch_deadline(1);
+}
+
+impl WasmVu {
+    /// What a guest call that did not return means: a trap, or a deadline
+    /// that passed while the guest waited on the host (the call was
+    /// dropped). Either poisons the instance: the engine must replace the
+    /// VU.
+    fn lost<R>(
+        &self,
+        what: &str,
+        result: Result<wasmtime::Result<R>, tokio::time::error::Elapsed>,
+    ) -> Result<R, VuError> {
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(VuError::fatal(format!(
+                "{what} trapped: {}",
+                describe_trap(&e, &self.store.data().stderr)
+            ))),
+            Err(_) => Err(VuError::fatal(format!(
+                "{what} trapped: {}",
+                DeadlineExceeded {
+                    timeout: self.timeout
+                }
+            ))),
+        }
+    }
+
+    /// After a guest call: no deadline until the next, and transactions
+    /// must end within the call that started them.
+    fn disarm(&mut self) {
+        let state = self.store.data_mut();
+        state.deadline = None;
+        state.interrupt_open_transactions();
+    }
 }
 
 impl VirtualUser for WasmVu {
     async fn on_start(&mut self) -> Result<(), VuError> {
-        self.store.set_epoch_deadline(self.deadline_ticks);
-        let result = self
-            .vu
-            .throng_vu_journey()
-            .call_on_start(&mut self.store)
-            .await;
-        self.store.data_mut().interrupt_open_transactions();
-        match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(VuError::failed(format!("on_start failed: {message}"))),
-            Err(e) => Err(trapped("on_start", &e)),
+        arm(&mut self.store, self.timeout);
+        let call = self.vu.throng_vu_journey().call_on_start(&mut self.store);
+        let result = tokio::time::timeout(self.timeout, call).await;
+        self.disarm();
+        match self.lost("on_start", result)? {
+            Ok(()) => Ok(()),
+            Err(message) => Err(VuError::failed(format!("on_start failed: {message}"))),
         }
     }
 
@@ -137,30 +190,25 @@ impl VirtualUser for WasmVu {
         state.iteration = iteration;
         state.task.clear();
         state.task.push_str(task);
-        self.store.set_epoch_deadline(self.deadline_ticks);
-        let result = self
+        arm(&mut self.store, self.timeout);
+        let call = self
             .vu
             .throng_vu_journey()
-            .call_iteration(&mut self.store, task)
-            .await;
-        // A transaction must end within its iteration.
-        self.store.data_mut().interrupt_open_transactions();
+            .call_iteration(&mut self.store, task);
+        let result = tokio::time::timeout(self.timeout, call).await;
+        self.disarm();
         self.store.data_mut().task.clear();
-        match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(VuError::failed(message)),
-            Err(e) => Err(trapped("iteration", &e)),
+        match self.lost("iteration", result)? {
+            Ok(()) => Ok(()),
+            Err(message) => Err(VuError::failed(message)),
         }
     }
 
     async fn on_stop(&mut self) {
-        self.store.set_epoch_deadline(self.deadline_ticks);
+        arm(&mut self.store, self.timeout);
+        let call = self.vu.throng_vu_journey().call_on_stop(&mut self.store);
         // A failing on_stop has nothing left to spoil; its trap is dropped.
-        let _ = self
-            .vu
-            .throng_vu_journey()
-            .call_on_stop(&mut self.store)
-            .await;
-        self.store.data_mut().interrupt_open_transactions();
+        let _ = tokio::time::timeout(self.timeout, call).await;
+        self.disarm();
     }
 }

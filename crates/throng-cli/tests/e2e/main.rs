@@ -11,6 +11,7 @@ mod custom_metrics;
 mod downloads;
 mod examples;
 mod faults;
+mod hostile;
 mod html;
 mod journeys;
 mod latency;
@@ -42,6 +43,7 @@ mod every_guest_has_a_test {
     const JOURNEY_DOWNLOAD: &str =
         "examples::model_download_clients_each_fetch_the_whole_model_once";
     const JOURNEY_LOGIN: &str = "examples::arrival_rate_starts_iterations_on_schedule";
+    const GUEST_HOSTILE: &str = "hostile::a_busy_loop_or_a_long_sleep_stops_at_its_deadline";
 
     macro_rules! tested {
         ($name:ident) => {

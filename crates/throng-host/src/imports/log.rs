@@ -29,25 +29,30 @@ pub trait LogSink: Send + Sync {
     fn log(&self, vu: u32, level: LogLevel, message: &str, dropped: u64);
 }
 
-/// Messages a VU may log per window, and the window.
-const BURST: u32 = 20;
+/// The window the rate limit counts messages in.
 const WINDOW: Duration = Duration::from_secs(1);
 
-/// A per-VU rate limit in front of the sink: at most `BURST` messages per
-/// second; the rest are counted and reported with the next delivered one.
+/// Characters of one message passed on; a longer one is cut.
+const MAX_MESSAGE_CHARS: usize = 2_000;
+
+/// A per-VU rate limit in front of the sink: at most `per_second` messages
+/// per second (`HostOptions::log_rate`); the rest are counted and reported
+/// with the next delivered one.
 pub(crate) struct LogGate {
     sink: Option<Arc<dyn LogSink>>,
     vu: u32,
+    per_second: u32,
     window_start: Instant,
     in_window: u32,
     dropped: u64,
 }
 
 impl LogGate {
-    pub(crate) fn new(sink: Option<Arc<dyn LogSink>>, vu: u32) -> Self {
+    pub(crate) fn new(sink: Option<Arc<dyn LogSink>>, vu: u32, per_second: u32) -> Self {
         LogGate {
             sink,
             vu,
+            per_second,
             window_start: Instant::now(),
             in_window: 0,
             dropped: 0,
@@ -61,12 +66,23 @@ impl LogGate {
             self.window_start = now;
             self.in_window = 0;
         }
-        if self.in_window >= BURST {
+        if self.in_window >= self.per_second {
             self.dropped += 1;
             return;
         }
         self.in_window += 1;
-        sink.log(self.vu, level, message, std::mem::take(&mut self.dropped));
+        let dropped = std::mem::take(&mut self.dropped);
+        match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            None => sink.log(self.vu, level, message, dropped),
+            Some((cut, _)) => {
+                let message = format!(
+                    "{}… ({} more bytes cut)",
+                    &message[..cut],
+                    message.len() - cut
+                );
+                sink.log(self.vu, level, &message, dropped);
+            }
+        }
     }
 }
 
@@ -79,5 +95,50 @@ impl Host for VuState {
             Level::Error => LogLevel::Error,
         };
         self.log.write(level, &message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Remembers what reached it.
+    #[derive(Default)]
+    struct Kept(Mutex<Vec<(String, u64)>>);
+
+    impl LogSink for Kept {
+        fn log(&self, _vu: u32, _level: LogLevel, message: &str, dropped: u64) {
+            self.0.lock().unwrap().push((message.to_owned(), dropped));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_gate_passes_its_rate_and_counts_the_rest() {
+        let sink = Arc::new(Kept::default());
+        let mut gate = LogGate::new(Some(sink.clone()), 1, 3);
+        for i in 0..10 {
+            gate.write(LogLevel::Info, &format!("line {i}"));
+        }
+        tokio::time::advance(WINDOW).await;
+        gate.write(LogLevel::Info, "later");
+        let kept = sink.0.lock().unwrap().clone();
+        let expected = [("line 0", 0), ("line 1", 0), ("line 2", 0), ("later", 7)];
+        let expected: Vec<(String, u64)> =
+            expected.iter().map(|&(m, d)| (m.to_owned(), d)).collect();
+        assert_eq!(kept, expected);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_zero_silences_and_long_lines_are_cut() {
+        let sink = Arc::new(Kept::default());
+        LogGate::new(Some(sink.clone()), 1, 0).write(LogLevel::Error, "hidden");
+        assert!(sink.0.lock().unwrap().is_empty());
+        let long = "é".repeat(MAX_MESSAGE_CHARS + 10);
+        LogGate::new(Some(sink.clone()), 1, 1).write(LogLevel::Info, &long);
+        let (message, _) = sink.0.lock().unwrap()[0].clone();
+        assert!(message.starts_with(&"é".repeat(MAX_MESSAGE_CHARS)));
+        assert!(message.ends_with("… (20 more bytes cut)"), "{message}");
     }
 }

@@ -169,7 +169,7 @@ mod tests {
             let mut state = VuState::probe(&engine);
             state.metrics = Some(metrics.clone());
             state.warned = warned.clone();
-            state.log = crate::imports::log::LogGate::new(Some(lines.clone()), id);
+            state.log = crate::imports::log::LogGate::new(Some(lines.clone()), id, 20);
             state
         };
         let (a, b) = (vu(1), vu(2));

@@ -19,6 +19,8 @@ fn main() {
         .to_path_buf();
     let mut guests = Vec::new();
     for dir in [manifest_dir.join("guests"), root.join("examples/journeys")] {
+        // A guest folder added (or removed) is a change too.
+        println!("cargo:rerun-if-changed={}", dir.display());
         let mut entries: Vec<_> = fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
             .map(|e| e.unwrap().path())

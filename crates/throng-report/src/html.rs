@@ -161,6 +161,9 @@ fn header(results: &RunResults, verdict: &Verdict) -> Markup {
                 div { dt { "Started" } dd { (humantime::format_rfc3339_seconds(meta.started_at)) } }
             }
         }
+        @if results.partial {
+            p.warning { "⚠ Partial results: a snapshot written while the run was still going (the run may have been cut short)." }
+        }
         @if let Some(g) = saturated {
             p.warning { (saturation_warning(g)) }
         }

@@ -103,6 +103,10 @@ impl Summary<'_> {
             );
             lines.push(self.paint.paint(Style::BadBold, &line));
         }
+        if self.results.partial {
+            let warning = "⚠ partial results: a snapshot written while the run was still going";
+            lines.push(self.paint.paint(Style::Warn, warning));
+        }
         if let Some(g) = self.results.generator.as_ref().filter(|g| g.saturated) {
             let warning = format!(
                 "⚠ the load generator was saturated (cpu max {:.0} % of {} {}, timer lag max {}): figures may be skewed",

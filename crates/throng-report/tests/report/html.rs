@@ -282,3 +282,11 @@ fn scenarios_are_marked_where_they_were_active() {
     assert!(scenarios.contains(">warmup<") && scenarios.contains(">peak<"));
     assert!(html.contains("<dt>Scenarios</dt>"));
 }
+
+#[test]
+fn a_partial_snapshot_says_so() {
+    let mut results = known_run();
+    assert!(!render(&results).contains("Partial results"));
+    results.partial = true;
+    assert!(render(&results).contains("⚠ Partial results: a snapshot"));
+}

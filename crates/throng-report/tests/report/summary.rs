@@ -107,3 +107,16 @@ fn custom_metrics_and_transactions_have_sections() {
     let plain = render(&fixture(), &SummaryOptions::default());
     assert!(!plain.contains("Custom metrics") && !plain.contains("Transactions"));
 }
+
+#[test]
+fn a_partial_snapshot_says_so() {
+    let mut results = fixture();
+    assert!(!render(&results, &SummaryOptions::default()).contains("partial"));
+    results.partial = true;
+    let text = render(&results, &SummaryOptions::default());
+    let second = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        second.starts_with("⚠ partial results"),
+        "right under the verdict: {text}"
+    );
+}

@@ -412,12 +412,15 @@ impl<'t> Reference<'t> {
             }
             factor *= 1.0 + change;
         }
-        // The source is everything before the aggregation's dot; `p(99.9)`
-        // and `p99.9` hold dots of their own.
-        let split = [".p(", ".p"]
-            .iter()
-            .filter_map(|marker| self.target.find(marker))
-            .min()
+        // The source is everything before the first dot that an aggregation
+        // follows: a scenario name may hold dots (`a.prod.p95`), and so may
+        // a percentile (`baseline.p99.9`). Without one, the last dot, so
+        // that a misspelt aggregation gets its own error.
+        let split = self
+            .target
+            .match_indices('.')
+            .map(|(at, _)| at)
+            .find(|&at| is_aggregation(&self.target[at + 1..]))
             .or_else(|| self.target.rfind('.'));
         let Some(dot) = split else {
             return Err(bad(format!(
@@ -457,6 +460,23 @@ impl<'t> Reference<'t> {
             aggregation: theirs,
         })
     }
+}
+
+/// Whether `text` is written like an aggregation: a word such as `avg`,
+/// or a percentile `p(N)` or `pN`, whatever N.
+fn is_aggregation(text: &str) -> bool {
+    const WORDS: [&str; 7] = ["avg", "min", "max", "med", "rate", "count", "value"];
+    if WORDS.contains(&text) {
+        return true;
+    }
+    let Some(rest) = text.strip_prefix('p') else {
+        return false;
+    };
+    let number = rest
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(rest);
+    !number.is_empty() && number.parse::<f64>().is_ok()
 }
 
 /// `p95` as `p(95)`; anything else unchanged.

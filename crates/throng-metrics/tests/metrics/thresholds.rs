@@ -545,6 +545,14 @@ fn relative_to_another_scenario() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 
+    // A scenario name may hold dots, even `.p`: the aggregation is what
+    // follows the first dot that an aggregation follows.
+    let threshold = Threshold::parse("http_req_duration", "p(95) < 2x eu.prod.p99.9").unwrap();
+    assert_eq!(
+        threshold.baseline(),
+        Some(&threshold::Baseline::Scenario("eu.prod".to_owned()))
+    );
+
     // A baseline with nothing to measure fails the threshold, saying why.
     let outcome = Threshold::parse("http_req_duration{scenario:load}", "p(95) < 2x warmup.p50")
         .unwrap()

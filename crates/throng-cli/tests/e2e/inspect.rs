@@ -97,6 +97,43 @@ async fn a_core_module_and_a_file_that_is_not_wasm() {
     inspect(notes.to_str().unwrap(), 2, "inspect_not_wasm").await;
 }
 
+/// A component importing two interfaces no host provides, with one the
+/// host does provide between them.
+fn component_with_missing_imports() -> Vec<u8> {
+    use wasm_encoder::{
+        Component, ComponentImportSection, ComponentTypeRef, ComponentTypeSection,
+        ComponentValType, InstanceType,
+    };
+    let mut one_func = InstanceType::new();
+    one_func
+        .ty()
+        .function()
+        .params([] as [(&str, ComponentValType); 0])
+        .result(None);
+    one_func.export("f", ComponentTypeRef::Func(0));
+    let mut types = ComponentTypeSection::new();
+    types.instance(&one_func);
+    types.instance(&InstanceType::new());
+    let mut imports = ComponentImportSection::new();
+    imports.import("acme:gone/first@1.0.0", ComponentTypeRef::Instance(0));
+    imports.import("wasi:cli/exit@0.2.0", ComponentTypeRef::Instance(1));
+    imports.import("acme:gone/second@1.0.0", ComponentTypeRef::Instance(0));
+    let mut component = Component::new();
+    component.section(&types).section(&imports);
+    component.finish()
+}
+
+#[tokio::test]
+async fn each_missing_import_is_named_and_the_rest_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.wasm");
+    std::fs::write(&path, component_with_missing_imports()).unwrap();
+    let run = inspect(path.to_str().unwrap(), 2, "inspect_missing_imports").await;
+    check!(run, run.stdout.contains("acme:gone/first@1.0.0   MISSING"));
+    check!(run, run.stdout.contains("wasi:cli/exit@0.2.0     provided"));
+    check!(run, run.stdout.contains("acme:gone/second@1.0.0  MISSING"));
+}
+
 #[tokio::test]
 async fn json_output_names_each_import_and_the_verdict() {
     let run = throng(["inspect", "--json", GUEST_OTHER_VERSION]).await;

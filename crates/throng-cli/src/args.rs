@@ -30,6 +30,20 @@ pub enum Command {
     Compare(CompareArgs),
     /// Render a results file as a self-contained HTML report.
     Report(ReportArgs),
+    /// Show what a module is: its contract version, exports, imports (each
+    /// provided or missing), tasks and weights, and whether throng can run
+    /// it (exit 0) or not (exit 2).
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A journey component (`.wasm`).
+    pub module: PathBuf,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

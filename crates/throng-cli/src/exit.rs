@@ -10,6 +10,8 @@ pub enum Outcome {
     },
     /// Bad usage, plan, module or data: nothing ran (or what ran is kept).
     BadInput(anyhow::Error),
+    /// The input was refused and the command has already said why.
+    Refused,
     /// The run could not go on.
     Aborted(anyhow::Error),
 }
@@ -29,6 +31,7 @@ impl Outcome {
         match self {
             Outcome::Verdict { passed: true } => Self::PASSED,
             Outcome::Verdict { passed: false } => Self::FAILED,
+            Outcome::Refused => Self::BAD_INPUT,
             Outcome::BadInput(e) => {
                 eprintln!("error: {e:#}");
                 Self::BAD_INPUT

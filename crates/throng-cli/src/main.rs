@@ -14,6 +14,7 @@ mod compare;
 mod demo;
 mod exit;
 mod health;
+mod inspect;
 mod plan_file;
 mod progress;
 mod prometheus;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
             Command::Target(args) => demo::serve_target(args).await,
             Command::Compare(args) => compare::compare(args),
             Command::Report(args) => report::report(args),
+            Command::Inspect(args) => inspect::inspect(args).await,
         }
     });
     ExitCode::from(outcome.report())

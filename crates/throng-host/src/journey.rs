@@ -56,13 +56,13 @@ impl Journey {
 }
 
 /// How the first bytes of a file classify it.
-enum Kind {
+pub(crate) enum Kind {
     Component,
     CoreModule,
     NotWasm,
 }
 
-fn kind(bytes: &[u8]) -> Kind {
+pub(crate) fn kind(bytes: &[u8]) -> Kind {
     match bytes.get(..8) {
         Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Kind::CoreModule,
         // Component binaries: version 0x0d, layer 1.
@@ -134,7 +134,7 @@ impl Host {
     }
 
     /// Instantiate once to ask the journey for its tasks.
-    async fn probe_tasks(
+    pub(crate) async fn probe_tasks(
         &self,
         pre: &VuPre<VuState>,
         path: &Path,
@@ -169,7 +169,7 @@ pub(crate) fn deadline_ticks(timeout: Duration) -> u64 {
 }
 
 /// Refuse components of another contract version, or without a journey.
-fn check_contract(
+pub(crate) fn check_contract(
     engine: &wasmtime::Engine,
     component: &Component,
     path: &Path,
@@ -211,7 +211,7 @@ fn check_contract(
 }
 
 /// 0.x versions are compatible when major and minor match (semver for 0.x).
-fn compatible(version: &str) -> bool {
+pub(crate) fn compatible(version: &str) -> bool {
     fn major_minor(v: &str) -> Vec<&str> {
         v.split('.').take(2).collect()
     }

@@ -10,7 +10,10 @@
 //! own HTTP session, context and limits, driven on its own async fiber, so a
 //! VU waiting on the network or asleep holds no thread. The plan's data sets
 //! ([`throng_data::Feeders`], given with [`VuFactory::with_data`]) are shared
-//! by every VU; each has its own cursor over them.
+//! by every VU; each has its own cursor over them. [`Host::inspect`] runs
+//! the same checks without keeping the module and reports what it found
+//! ([`ModuleReport`]): its contract version, exports, imports (each
+//! provided or missing), tasks, and why a run would refuse it.
 //!
 //! Only this crate knows wasmtime. The guest sees the `throng:vu` contract
 //! (`wit/`) and, for toolchains that need it, a WASI with no files, no
@@ -29,6 +32,7 @@ mod cache;
 mod config;
 mod error;
 mod imports;
+mod inspect;
 mod journey;
 mod limits;
 mod state;
@@ -37,5 +41,6 @@ mod vu;
 pub use config::{Host, HostOptions};
 pub use error::LoadError;
 pub use imports::log::{LogLevel, LogSink};
+pub use inspect::{Import, ImportStatus, ModuleKind, ModuleReport};
 pub use journey::{CONTRACT_VERSION, Journey, LoadInfo};
 pub use vu::{VuFactory, WasmVu};

@@ -7,12 +7,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("cannot read module {}: {source}", path.display())]
+    // The I/O error is in the message, not the error's source, so a chain
+    // printed with `{:#}` says it once.
+    #[error("cannot read module {}: {cause}", path.display())]
     Read {
         /// The module path.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file is not WebAssembly at all.
     #[error("{} is not a WebAssembly file (it does not start with the `\\0asm` magic bytes)", path.display())]

@@ -107,9 +107,9 @@ impl Host {
     /// a module this host cannot run gives a report with its
     /// [`ModuleReport::refusal`].
     pub async fn inspect(&self, path: &Path) -> Result<ModuleReport, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        let bytes = std::fs::read(path).map_err(|cause| LoadError::Read {
             path: path.into(),
-            source,
+            cause,
         })?;
         let mut report = ModuleReport {
             path: path.into(),

@@ -74,9 +74,9 @@ pub(crate) fn kind(bytes: &[u8]) -> Kind {
 impl Host {
     /// Load the journey at `path`.
     pub async fn load(&self, path: &Path) -> Result<Journey, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        let bytes = std::fs::read(path).map_err(|cause| LoadError::Read {
             path: path.into(),
-            source,
+            cause,
         })?;
         self.load_bytes(path, &bytes).await
     }

@@ -178,6 +178,11 @@ pub struct LoadArgs {
     #[arg(long, value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
+    /// Deadline of opening a connection: DNS, TCP connect and TLS
+    /// handshake (default 10s).
+    #[arg(long, value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
+
     /// Compile the module even if a cached build exists.
     #[arg(long)]
     pub no_cache: bool,

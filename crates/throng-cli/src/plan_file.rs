@@ -150,6 +150,8 @@ pub struct HttpFile {
     #[serde(default)]
     pub insecure: bool,
     pub timeout: Option<String>,
+    /// Deadline of opening a connection (DNS, TCP, TLS), e.g. `2s`.
+    pub connect_timeout: Option<String>,
 }
 
 /// `[limits]`: what each VU may use, for every scenario of the plan.
@@ -233,6 +235,7 @@ fn lower_limits(file: &LimitsFile, load: &LoadArgs) -> anyhow::Result<Limits> {
 pub struct HttpSettings {
     pub insecure: bool,
     pub timeout: Option<Duration>,
+    pub connect_timeout: Option<Duration>,
     /// The hosts requests may go to; the default allows none.
     pub allow: AllowList,
 }
@@ -426,6 +429,15 @@ pub fn lower(
                 .timeout
                 .as_deref()
                 .map(|t| duration("http.timeout", t))
+                .transpose()?,
+        },
+        connect_timeout: match load.connect_timeout {
+            Some(t) => Some(t),
+            None => file
+                .http
+                .connect_timeout
+                .as_deref()
+                .map(|t| duration("http.connect_timeout", t))
                 .transpose()?,
         },
         allow,

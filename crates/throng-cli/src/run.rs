@@ -143,6 +143,9 @@ pub async fn execute(
     if let Some(timeout) = http.timeout {
         client_options.default_timeout = timeout;
     }
+    if let Some(timeout) = http.connect_timeout {
+        client_options.connect_timeout = timeout;
+    }
     if let Some(max) = limits.max_kept_body {
         client_options.max_kept_body = max;
     }

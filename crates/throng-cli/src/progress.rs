@@ -21,6 +21,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use throng_report::format_count;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
@@ -568,19 +569,6 @@ fn format_clock(elapsed: Duration, total: Option<Duration>) -> String {
 /// A rate with one decimal: `1203.4`.
 fn format_rate(per_second: f64) -> String {
     format!("{per_second:.1}")
-}
-
-/// A count with thousands separators: `1,234,567`.
-fn format_count(count: u64) -> String {
-    let digits = count.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// Failed requests and their share of all requests: `12 (0.35%)`.

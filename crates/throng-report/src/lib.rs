@@ -63,3 +63,6 @@ pub use html::write_html;
 pub use json::write_json;
 pub use junit::write_junit;
 pub use summary::{SummaryOptions, render_summary};
+/// A count with thousands separators (`1,234,567`), as every report writes
+/// counts; for live views that must match them.
+pub use units::count as format_count;

@@ -54,7 +54,7 @@ pub(crate) fn bytes(bytes: f64) -> String {
 }
 
 /// A count with thousands separators: `1,234,567`.
-pub(crate) fn count(count: u64) -> String {
+pub fn count(count: u64) -> String {
     let digits = count.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {

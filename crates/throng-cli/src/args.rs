@@ -34,6 +34,47 @@ pub enum Command {
     /// provided or missing), tasks and weights, and whether throng can run
     /// it (exit 0) or not (exit 2).
     Inspect(InspectArgs),
+    /// Create a journey project (Rust, JavaScript or Python) that builds
+    /// with one command and runs against the demo target.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project's name: letters, digits, `-` or `_`, starting with a
+    /// letter. It names the folder too, unless `--dir` is given.
+    pub name: String,
+
+    /// The language the journey is written in.
+    #[arg(long, value_enum, default_value_t = Lang::Rust)]
+    pub lang: Lang,
+
+    /// Where to create the project [default: ./NAME]; it must not exist or
+    /// be empty.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// A language `throng init` can scaffold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// Rust, with the throng SDK (`cargo build --release`).
+    Rust,
+    /// JavaScript, built with componentize-js.
+    Js,
+    /// Python, built with componentize-py.
+    Python,
+}
+
+impl Lang {
+    /// The name shown to the user.
+    pub fn label(self) -> &'static str {
+        match self {
+            Lang::Rust => "rust",
+            Lang::Js => "js",
+            Lang::Python => "python",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ mod compare;
 mod demo;
 mod exit;
 mod health;
+mod init;
 mod inspect;
 mod plan_file;
 mod progress;
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
             Command::Compare(args) => compare::compare(args),
             Command::Report(args) => report::report(args),
             Command::Inspect(args) => inspect::inspect(args).await,
+            Command::Init(args) => init::init(args),
         }
     });
     ExitCode::from(outcome.report())

@@ -13,6 +13,7 @@ mod examples;
 mod faults;
 mod hostile;
 mod html;
+mod init;
 mod inspect;
 mod journeys;
 mod latency;

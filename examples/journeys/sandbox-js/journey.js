@@ -4,16 +4,16 @@
 // or `fs` here) and reports what it saw through checks, then fetches
 // `forbidden_url`, a host outside the plan's allow list.
 //
-// Params: `forbidden_url` (required), `file` (a path to try to open,
-// default `/etc/hostname`).
+// Params: `forbidden_url` (fetched when set), `file` (a path to try to open
+// under every preopened directory, default `/etc/hostname`).
 //
 // Checks, each expected to pass: `no env vars`, `no args`, `no cwd`,
-// `no preopened dirs`, `fetch refused` (the fetch rejected rather than
-// answered) and, only when a file could be tried, `file unreadable`.
+// `no preopened dirs`, `file unreadable` and, with `forbidden_url`,
+// `fetch refused` (the fetch rejected rather than answered).
 
 import { getArguments, getEnvironment, initialCwd } from 'wasi:cli/environment@0.2.12';
 import { getDirectories } from 'wasi:filesystem/preopens@0.2.12';
-import { check, defineJourney, log, param, paramOr } from '../../../guest-sdk/js/throng.js';
+import { check, defineJourney, log, paramOr } from '../../../guest-sdk/js/throng.js';
 
 export const journey = defineJourney({
   async iteration() {
@@ -39,9 +39,11 @@ export const journey = defineJourney({
     }
     check('file unreadable', !opened);
 
+    const forbidden = paramOr('forbidden_url', '');
+    if (!forbidden) return;
     let outcome = 'answered';
     try {
-      const r = await fetch(param('forbidden_url'));
+      const r = await fetch(forbidden);
       outcome = `answered ${r.status}`;
     } catch (e) {
       outcome = `refused: ${e instanceof Error ? e.message : String(e)}`;

@@ -15,6 +15,7 @@ mod hostile;
 mod html;
 mod inspect;
 mod journeys;
+mod js;
 mod latency;
 mod live;
 mod load_models;

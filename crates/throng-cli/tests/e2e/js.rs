@@ -207,7 +207,28 @@ async fn a_js_fetch_outside_the_allow_list_is_denied() {
             .message
             .contains(&format!("{forbidden} is not an allowed host")))
     );
-    drop(plan.dir);
+
+    // The same plan reaches the socket once the flag allows it: the
+    // listener above was really there to be reached.
+    let run = throng([
+        "run".as_ref(),
+        plan.plan.as_os_str(),
+        "--allow-host".as_ref(),
+        forbidden.to_string().as_ref(),
+        "--timeout".as_ref(),
+        "200ms".as_ref(),
+        "--vus".as_ref(),
+        "1".as_ref(),
+        "--iterations".as_ref(),
+        "1".as_ref(),
+    ])
+    .await;
+    let r = run.results();
+    check!(
+        run,
+        !r.totals.errors_by_class.contains_key(&ErrorClass::Denied)
+    );
+    check!(run, listener.accept().is_ok(), "the allowed fetch connects");
 }
 
 /// A JavaScript guest sees no environment variable (throng's own process

@@ -16,6 +16,7 @@ mod html;
 mod init;
 mod inspect;
 mod journeys;
+mod js;
 mod latency;
 mod live;
 mod load_models;

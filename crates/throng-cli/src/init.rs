@@ -56,6 +56,14 @@ const RUST: &[File] = &[
     ),
 ];
 
+const JS: &[File] = &[
+    file!("package.json", "templates/js/package.json"),
+    file!("journey.js", "templates/js/journey.js"),
+    file!(".gitignore", "templates/js/.gitignore"),
+    file!("README.md", "templates/js/README.md"),
+    file!("throng.js", "../../guest-sdk/js/throng.js"),
+];
+
 /// Where the Rust SDK finds the contract: beside its sources in the
 /// repository, inside its own folder in a project.
 const RUST_SDK_WIT: (&str, &str) = ("path: \"../../wit\"", "path: \"wit\"");
@@ -106,9 +114,13 @@ fn create(args: &InitArgs) -> Result<PathBuf> {
             }
             write(&dir, "throng-sdk/wit/vu.wit", WIT)?;
         }
-        Lang::Js | Lang::Python => {
-            bail!("--lang {} is not available yet", args.lang.label())
+        Lang::Js => {
+            for file in JS {
+                write(&dir, file.path, &fill(file.text))?;
+            }
+            write(&dir, "wit/vu.wit", WIT)?;
         }
+        Lang::Python => bail!("--lang python is not available yet"),
     }
     Ok(dir)
 }
@@ -147,7 +159,11 @@ fn next_steps(args: &InitArgs, dir: &Path) -> Vec<String> {
             "cargo build --release".to_owned(),
             format!("target/wasm32-wasip2/release/{module}.wasm"),
         ),
-        Lang::Js | Lang::Python => (String::new(), String::new()),
+        Lang::Js => (
+            "npm install && npm run build".to_owned(),
+            "journey.wasm".to_owned(),
+        ),
+        Lang::Python => (String::new(), String::new()),
     };
     vec![
         format!("cd {}", dir.display()),

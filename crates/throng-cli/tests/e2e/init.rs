@@ -93,6 +93,32 @@ async fn a_rust_project_builds_with_cargo_and_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_js_project_builds_with_npm_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("js-journey");
+    let init = throng([
+        "init".as_ref(),
+        "js-journey".as_ref(),
+        "--lang".as_ref(),
+        "js".as_ref(),
+        "--dir".as_ref(),
+        project.as_os_str(),
+    ])
+    .await;
+    check!(init, init.code == 0);
+    check!(init, init.stdout.contains("npm install && npm run build"));
+    // npm's own cache makes the install quick after the first.
+    must_run(
+        &project,
+        "npm",
+        &["install", "--prefer-offline", "--no-audit", "--no-fund"],
+        &[],
+    );
+    must_run(&project, "npm", &["run", "build"], &[]);
+    runs_against_the_demo_target(&project.join("journey.wasm")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn init_refuses_a_bad_name_and_a_folder_in_use() {
     let dir = tempfile::tempdir().unwrap();
     let bad = throng(["init", "9lives"]).await;

@@ -5,12 +5,16 @@
 //!   run every test of the workspace.
 //! - `lint`: rustfmt, clippy and rustdoc, all warnings as errors.
 //! - `guests`: rebuild the bundled components in crates/throng-cli/assets.
+//! - `polyglot`: install the JS and Python toolchains under `.toolchains/`
+//!   and build their example journeys into `$CARGO_TARGET_DIR/polyglot`.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+
+mod python;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
 
@@ -23,7 +27,8 @@ fn main() -> Result<()> {
         "test" => test(&rest),
         "lint" => lint(),
         "guests" => guests(),
-        _ => bail!("usage: cargo xtask <demo|test|lint|guests> [ARGS]"),
+        "polyglot" => polyglot().map(drop),
+        _ => bail!("usage: cargo xtask <demo|test|lint|guests|polyglot> [ARGS]"),
     }
 }
 
@@ -75,11 +80,30 @@ fn demo(args: &[String]) -> Result<()> {
 
 fn test(args: &[String]) -> Result<()> {
     ensure_wasm_target()?;
+    let polyglot_dir = polyglot()?;
     // Release, like the demo: one build of wasmtime serves both, and the
     // latency tests measure an optimised client.
     let mut cmd = cargo();
-    cmd.args(["test", "--release"]).args(args);
+    cmd.args(["test", "--release"])
+        .args(args)
+        .env("THRONG_POLYGLOT_DIR", polyglot_dir);
     run(cmd)
+}
+
+/// Install the JS and Python toolchains and build their examples into
+/// `<target>/polyglot`, which it returns (what `THRONG_POLYGLOT_DIR` names).
+fn polyglot() -> Result<PathBuf> {
+    let root = root();
+    let out = target_dir().join("polyglot");
+    python::build_examples(&root, &out)?;
+    Ok(out)
+}
+
+/// `$CARGO_TARGET_DIR`, or `<root>/target`.
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 fn lint() -> Result<()> {

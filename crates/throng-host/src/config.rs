@@ -73,6 +73,10 @@ impl Host {
         // (see `state.rs`).
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| LoadError::Engine(chain(&e)))?;
+        // `fetch` in JavaScript and other toolchains' HTTP clients reach
+        // throng's own client through `wasi:http` (`imports/wasi_http.rs`).
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|e| LoadError::Engine(chain(&e)))?;
         start_epoch_ticker(&engine);
         Ok(Host {
             engine,

@@ -104,7 +104,7 @@ pub(crate) struct StderrTail {
 }
 
 impl StderrTail {
-    fn push(&self, more: &[u8]) {
+    pub(crate) fn push(&self, more: &[u8]) {
         let mut bytes = self.bytes.lock().unwrap_or_else(PoisonError::into_inner);
         let more = &more[more.len().saturating_sub(STDERR_TAIL)..];
         let keep = STDERR_TAIL - more.len();

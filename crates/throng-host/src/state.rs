@@ -10,10 +10,13 @@ use throng_metrics::Metrics;
 use tokio::time::Instant;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::config::Host;
 use crate::imports::log::LogGate;
 use crate::imports::metrics::{OpenTransaction, Warned};
+use crate::imports::stdio::GuestOutput;
+use crate::imports::wasi_http::Hooks;
 use crate::limits::{StderrTail, VuLimits};
 
 /// The data of one VU's store: everything its imports need.
@@ -46,6 +49,8 @@ pub struct VuState {
     /// The last bytes the guest wrote to stderr, for trap messages.
     pub(crate) stderr: StderrTail,
     wasi: WasiCtx,
+    wasi_http: WasiHttpCtx,
+    wasi_http_hooks: Hooks,
     table: ResourceTable,
 }
 
@@ -56,7 +61,7 @@ pub(crate) struct VuSetup {
     pub params: Arc<BTreeMap<String, String>>,
     pub seed: u64,
     pub run_start: Instant,
-    pub http: throng_http::Session,
+    pub http: throng_http::Client,
     pub metrics: Arc<Metrics>,
     pub feeders: Feeders,
     pub warned: Arc<Warned>,
@@ -69,6 +74,7 @@ impl VuState {
         // `random()` calls do not change which rows it is fed.
         let data_cursor = VuCursor::new(setup.vu_id, rng.next_u64());
         let stderr = StderrTail::default();
+        let log = LogGate::new(host.options.log.clone(), setup.vu_id, host.options.log_rate);
         VuState {
             vu_id: setup.vu_id,
             iteration: 0,
@@ -76,18 +82,20 @@ impl VuState {
             params: setup.params,
             rng,
             run_start: setup.run_start,
-            http: Some(setup.http),
+            http: Some(setup.http.session()),
+            wasi_http_hooks: Hooks::new(Some(setup.http), Some(setup.metrics.clone())),
             metrics: Some(setup.metrics),
             feeders: setup.feeders,
             data_cursor,
-            log: LogGate::new(host.options.log.clone(), setup.vu_id, host.options.log_rate),
+            wasi: locked_down_wasi(&log, &stderr),
+            log,
             transactions: Vec::new(),
             task: String::new(),
             warned: setup.warned,
             limits: VuLimits::new(host.options.max_memory),
             deadline: None,
-            wasi: locked_down_wasi(&stderr),
             stderr,
+            wasi_http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
         }
     }
@@ -112,8 +120,10 @@ impl VuState {
             warned: Arc::default(),
             limits: VuLimits::new(host.options.max_memory),
             deadline: None,
-            wasi: locked_down_wasi(&StderrTail::default()),
+            wasi: locked_down_wasi(&LogGate::new(None, 0, 0), &StderrTail::default()),
             stderr: StderrTail::default(),
+            wasi_http: WasiHttpCtx::new(),
+            wasi_http_hooks: Hooks::new(None, None),
             table: ResourceTable::new(),
         }
     }
@@ -128,10 +138,19 @@ impl Drop for VuState {
 }
 
 /// WASI with nothing granted: no preopened folders, no environment, no
-/// arguments, no network; stdin is empty and stdout is discarded. Only the
-/// tail of stderr is kept, so a panicking guest's message can name the trap.
-fn locked_down_wasi(stderr: &StderrTail) -> WasiCtx {
-    WasiCtx::builder().stderr(stderr.clone()).build()
+/// arguments, no sockets and no name lookups (`wasi:sockets` is linked,
+/// since toolchains import it, but refuses everything); stdin is empty.
+/// Random numbers and clocks work. Stdout and stderr go to the VU's log
+/// line by line, and the tail of stderr is kept so a panicking guest's
+/// message can name the trap. HTTP goes through `wasi:http` (`wasi_http.rs`).
+fn locked_down_wasi(log: &LogGate, stderr: &StderrTail) -> WasiCtx {
+    WasiCtx::builder()
+        .stdout(GuestOutput::stdout(log.clone()))
+        .stderr(GuestOutput::stderr(log.clone(), stderr.clone()))
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .build()
 }
 
 impl WasiView for VuState {
@@ -139,6 +158,19 @@ impl WasiView for VuState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for VuState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        if self.wasi_http_hooks.task != self.task {
+            self.wasi_http_hooks.task.clone_from(&self.task);
+        }
+        WasiHttpCtxView {
+            ctx: &mut self.wasi_http,
+            table: &mut self.table,
+            hooks: &mut self.wasi_http_hooks,
         }
     }
 }

@@ -86,7 +86,7 @@ impl throng_engine::VuFactory for VuFactory {
                 params: self.params.clone(),
                 seed: self.seed ^ u64::from(info.id).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 run_start: self.run_start,
-                http: self.http.session(),
+                http: self.http.clone(),
                 metrics: self.metrics.clone(),
                 feeders: self.feeders.clone(),
                 warned: self.warned.clone(),

@@ -24,6 +24,7 @@ mod python;
 mod sandbox;
 mod signals;
 mod thresholds;
+mod wasi_http;
 
 /// Every compiled guest is used by a test: a guest added without a line here
 /// does not compile. Each line names the test that uses it.
@@ -45,6 +46,8 @@ mod every_guest_has_a_test {
     const JOURNEY_DOWNLOAD: &str =
         "examples::model_download_clients_each_fetch_the_whole_model_once";
     const JOURNEY_LOGIN: &str = "examples::arrival_rate_starts_iterations_on_schedule";
+    const GUEST_WASI_HTTP: &str =
+        "wasi_http::wasi_http_requests_are_counted_timed_and_named_by_method_and_path";
     const GUEST_HOSTILE: &str = "hostile::a_busy_loop_or_a_long_sleep_stops_at_its_deadline";
 
     macro_rules! tested {

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use throng_http::{BodyMode, ErrorKind, Request};
-use throng_metrics::{ErrorClass, Phases, RequestSample, RequestTags};
+use throng_http::{BodyMode, ErrorKind, Request, RequestError, Response};
+use throng_metrics::{ErrorClass, Metrics, Phases, RequestSample, RequestTags};
 
 use crate::bindings::throng::vu::http::{self as wit, Host};
 use crate::state::VuState;
@@ -41,64 +41,64 @@ impl Host for VuState {
             },
         };
         let result = session.send(request).await;
-        let metrics = self.metrics.as_deref();
         let tags = RequestTags {
             task: (!self.task.is_empty()).then_some(self.task.as_str()),
             tags: &req.tags,
         };
+        record(self.metrics.as_deref(), &name, &method, &tags, &result);
         match result {
-            Ok(r) => {
-                if let Some(metrics) = metrics {
-                    metrics.record_request_tagged(
-                        &RequestSample {
-                            name: &name,
-                            method: method.as_str(),
-                            status: Some(r.status),
-                            error: None,
-                            duration: r.timings.duration(),
-                            phases: phases(&r.timings),
-                            bytes_received: r.body_bytes,
-                            bytes_sent: r.bytes_sent,
-                            error_message: None,
-                        },
-                        &tags,
-                    );
-                }
-                Ok(wit::Response {
-                    status: r.status,
-                    headers: r.headers,
-                    body: r.body.into(),
-                    bytes_received: r.body_bytes,
-                    timings: wit_timings(&r.timings),
-                })
-            }
-            Err(e) => {
-                let (class, error) = classify(e.kind, e.message.clone());
-                if let Some(metrics) = metrics {
-                    metrics.record_request_tagged(
-                        &RequestSample {
-                            name: &name,
-                            method: method.as_str(),
-                            status: None,
-                            error: Some(class),
-                            duration: e.timings.duration(),
-                            phases: phases(&e.timings),
-                            bytes_received: e.body_bytes,
-                            bytes_sent: 0,
-                            error_message: Some(&e.message),
-                        },
-                        &tags,
-                    );
-                }
-                Err(error)
-            }
+            Ok(r) => Ok(wit::Response {
+                status: r.status,
+                headers: r.headers,
+                body: r.body.into(),
+                bytes_received: r.body_bytes,
+                timings: wit_timings(&r.timings),
+            }),
+            Err(e) => Err(classify(e.kind, e.message).1),
         }
     }
 }
 
+/// Records one request's outcome under `name`: the one path every request
+/// takes, whether the guest sent it with `http.send` or through `wasi:http`.
+pub(crate) fn record(
+    metrics: Option<&Metrics>,
+    name: &str,
+    method: &http::Method,
+    tags: &RequestTags<'_>,
+    result: &Result<Response, RequestError>,
+) {
+    let Some(metrics) = metrics else { return };
+    let sample = match result {
+        Ok(r) => RequestSample {
+            name,
+            method: method.as_str(),
+            status: Some(r.status),
+            error: None,
+            duration: r.timings.duration(),
+            phases: phases(&r.timings),
+            bytes_received: r.body_bytes,
+            bytes_sent: r.bytes_sent,
+            error_message: None,
+        },
+        Err(e) => RequestSample {
+            name,
+            method: method.as_str(),
+            status: None,
+            error: Some(classify(e.kind, String::new()).0),
+            duration: e.timings.duration(),
+            phases: phases(&e.timings),
+            bytes_received: e.body_bytes,
+            bytes_sent: 0,
+            error_message: Some(&e.message),
+        },
+    };
+    metrics.record_request_tagged(&sample, tags);
+}
+
 /// The method, case-insensitively. Methods almost always arrive upper-case,
 /// so the common case parses without allocating.
-fn parse_method(method: &str) -> Result<http::Method, http::method::InvalidMethod> {
+pub(crate) fn parse_method(method: &str) -> Result<http::Method, http::method::InvalidMethod> {
     if method.bytes().any(|b| b.is_ascii_lowercase()) {
         http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
     } else {
@@ -148,7 +148,7 @@ fn wit_timings(t: &throng_http::Timings) -> wit::Timings {
 
 /// The path of an absolute URL, without query or fragment (`/` if none):
 /// the default metric name must not split one endpoint by query string.
-fn url_path(url: &str) -> &str {
+pub(crate) fn url_path(url: &str) -> &str {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
     let end = path.find(['?', '#']).unwrap_or(path.len());

@@ -1,7 +1,7 @@
 //! `throng:vu/log`: guest messages, rate-limited per VU, handed to a sink
 //! the embedder provides (the CLI prints them; this crate never prints).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -38,12 +38,21 @@ const MAX_MESSAGE_CHARS: usize = 2_000;
 /// A per-VU rate limit in front of the sink: at most `per_second` messages
 /// per second (`HostOptions::log_rate`); the rest are counted and reported
 /// with the next delivered one.
+///
+/// Cheap to clone: the guest's `log.write` calls and its captured stdout
+/// and stderr (`stdio.rs`) share one gate, and so one rate limit.
+#[derive(Clone)]
 pub(crate) struct LogGate {
     sink: Option<Arc<dyn LogSink>>,
     vu: u32,
     per_second: u32,
-    window_start: Instant,
-    in_window: u32,
+    window: Arc<Mutex<Window>>,
+}
+
+/// The rate limit's count for the current second.
+struct Window {
+    start: Instant,
+    passed: u32,
     dropped: u64,
 }
 
@@ -53,25 +62,35 @@ impl LogGate {
             sink,
             vu,
             per_second,
-            window_start: Instant::now(),
-            in_window: 0,
-            dropped: 0,
+            window: Arc::new(Mutex::new(Window {
+                start: Instant::now(),
+                passed: 0,
+                dropped: 0,
+            })),
         }
     }
 
-    pub(crate) fn write(&mut self, level: LogLevel, message: &str) {
+    /// Whether messages go anywhere; writers can skip work when not.
+    pub(crate) fn is_open(&self) -> bool {
+        self.sink.is_some() && self.per_second > 0
+    }
+
+    pub(crate) fn write(&self, level: LogLevel, message: &str) {
         let Some(sink) = &self.sink else { return };
-        let now = Instant::now();
-        if now.duration_since(self.window_start) >= WINDOW {
-            self.window_start = now;
-            self.in_window = 0;
-        }
-        if self.in_window >= self.per_second {
-            self.dropped += 1;
-            return;
-        }
-        self.in_window += 1;
-        let dropped = std::mem::take(&mut self.dropped);
+        let dropped = {
+            let mut window = self.window.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            if now.duration_since(window.start) >= WINDOW {
+                window.start = now;
+                window.passed = 0;
+            }
+            if window.passed >= self.per_second {
+                window.dropped += 1;
+                return;
+            }
+            window.passed += 1;
+            std::mem::take(&mut window.dropped)
+        };
         match message.char_indices().nth(MAX_MESSAGE_CHARS) {
             None => sink.log(self.vu, level, message, dropped),
             Some((cut, _)) => {
@@ -100,8 +119,6 @@ impl Host for VuState {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
 
     /// Remembers what reached it.
@@ -117,7 +134,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_gate_passes_its_rate_and_counts_the_rest() {
         let sink = Arc::new(Kept::default());
-        let mut gate = LogGate::new(Some(sink.clone()), 1, 3);
+        let gate = LogGate::new(Some(sink.clone()), 1, 3);
         for i in 0..10 {
             gate.write(LogLevel::Info, &format!("line {i}"));
         }

@@ -6,3 +6,5 @@ mod data;
 mod http;
 pub(crate) mod log;
 pub(crate) mod metrics;
+pub(crate) mod stdio;
+pub(crate) mod wasi_http;

@@ -6,11 +6,11 @@ use std::io::ErrorKind as IoErrorKind;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use throng_metrics::RunResults;
+use throng_metrics::{ErrorClass, RunResults};
 use throng_target::{Latency, TargetConfig};
 
 use crate::check;
-use crate::harness::{cache_dir, exclusive, target_with, throng};
+use crate::harness::{cache_dir, exclusive, target, target_with, throng};
 
 /// The path of the Python component `name` (`clinician-py`), built by
 /// `cargo xtask test` into `$THRONG_POLYGLOT_DIR`.
@@ -158,16 +158,79 @@ async fn a_python_guest_cannot_read_files_or_env_or_open_sockets() {
             "check {name:?} not passed 6 times\n{shown}"
         );
     }
-    let mut reached = 0;
+    assert_eq!(
+        pending(&listener),
+        0,
+        "the guest's socket reached the listener\n{shown}"
+    );
+}
+
+/// Python reaches `wasi:http` unchanged (componentize-py's `poll_loop`,
+/// world `vu-http`): its requests are named by `x-throng-name`, counted
+/// like the SDK's, and one to an address off the allow list is refused as
+/// `denied` before any connection.
+#[tokio::test(flavor = "multi_thread")]
+async fn python_wasi_http_requests_are_recorded_and_off_list_ones_denied() {
+    let module = component("fetch-py");
+    let target = target().await;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let forbidden = listener.local_addr().unwrap();
+    let _turn = exclusive().await;
+    let run = throng([
+        "run",
+        &module,
+        "--vus",
+        "2",
+        "--iterations",
+        "5",
+        "-p",
+        &format!("url={}/health", target.base_url()),
+        "-p",
+        "name=py health",
+        "-p",
+        &format!("denied_authority={forbidden}"),
+    ])
+    .await;
+    check!(run, run.code == 0);
+    let r = run.results();
+    check!(
+        run,
+        r.endpoint("py health")
+            .is_some_and(|e| e.requests == 10 && e.failed == 0)
+    );
+    check!(run, r.totals.requests == 20 && r.totals.failed == 10);
+    check!(
+        run,
+        r.totals.errors_by_class.get(&ErrorClass::Denied) == Some(&10),
+        "{:?}",
+        r.totals.errors_by_class
+    );
+    for name in ["allowed fetch is 200", "refused as denied"] {
+        check!(
+            run,
+            r.checks
+                .get(name)
+                .is_some_and(|c| (c.passed, c.failed) == (10, 0)),
+            "check {name:?}"
+        );
+    }
+    check!(run, target.stats().by_route.get("GET /health") == Some(&10));
+    check!(
+        run,
+        pending(&listener) == 0,
+        "a connection reached the socket"
+    );
+}
+
+/// Connections waiting on `listener`, taking them all.
+fn pending(listener: &TcpListener) -> u64 {
+    let mut count = 0;
     loop {
         match listener.accept() {
-            Ok(_) => reached += 1,
-            Err(e) if e.kind() == IoErrorKind::WouldBlock => break,
+            Ok(_) => count += 1,
+            Err(e) if e.kind() == IoErrorKind::WouldBlock => return count,
             Err(e) => panic!("accept: {e}"),
         }
     }
-    assert_eq!(
-        reached, 0,
-        "the guest's socket reached the listener\n{shown}"
-    );
 }

@@ -104,6 +104,46 @@ async fn the_python_clinician_logs_in_once_per_vu_then_runs_weighted_tasks() {
     check!(run, (20.0..=25.0).contains(&p50), "query p50 {p50} ms");
 }
 
+/// An exception in `on_start` fails the VU's start, counted, with the
+/// exception and the line it came from in the message (not a trap).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_clinician_counts_a_failed_login() {
+    let module = component("clinician-py");
+    let target = target().await;
+    let _turn = exclusive().await;
+    let base = format!("base_url={}", target.base_url());
+    let run = throng([
+        "run",
+        &module,
+        "--vus",
+        "2",
+        "--iterations",
+        "3",
+        "-p",
+        &base,
+        "-p",
+        "password=wrong",
+    ])
+    .await;
+    check!(run, run.code == 3);
+    check!(
+        run,
+        run.stderr
+            .contains("RuntimeError: login failed with status 401 (at clinician.py:")
+    );
+    let r = run.results();
+    check!(
+        run,
+        r.totals.vu_start_failures == 2 && r.totals.iterations.total == 0
+    );
+    check!(
+        run,
+        r.checks
+            .get("login ok")
+            .is_some_and(|c| (c.passed, c.failed) == (0, 2))
+    );
+}
+
 /// The Python sandbox guest finds no environment (not even a variable set
 /// in throng's own), no file (not even one that exists), no directory and
 /// no socket (nothing reaches a listening one), while random and clocks

@@ -1,7 +1,7 @@
 """Messages for the person running the test (rate-limited by the host).
 
-`print()` works too: the host captures a guest's stdout and stderr into
-its log.
+`print()` works too: the host logs each line a guest writes to stdout
+(info) or stderr (warn).
 """
 
 from wit_world.imports import log as _log

@@ -147,7 +147,7 @@ async fn the_python_clinician_counts_a_failed_login() {
 /// The Python sandbox guest finds no environment (not even a variable set
 /// in throng's own), no file (not even one that exists), no directory and
 /// no socket (nothing reaches a listening one), while random and clocks
-/// still work. See crates/test-guests/python/README.md.
+/// still work and what it prints is logged. See crates/test-guests/python/README.md.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_python_guest_cannot_read_files_or_env_or_open_sockets() {
     let module = component("sandbox-py");
@@ -202,6 +202,15 @@ async fn a_python_guest_cannot_read_files_or_env_or_open_sockets() {
         pending(&listener),
         0,
         "the guest's socket reached the listener\n{shown}"
+    );
+    // What it printed reached the person running the test, once per
+    // iteration.
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr)
+            .matches("sandbox checked")
+            .count(),
+        6,
+        "{shown}"
     );
 }
 

@@ -5,8 +5,8 @@
 //!   run every test of the workspace.
 //! - `lint`: rustfmt, clippy and rustdoc, all warnings as errors.
 //! - `guests`: rebuild the bundled components in crates/throng-cli/assets.
-//! - `polyglot`: install the JS toolchain into .toolchains/ and build the
-//!   JS example journeys into `$CARGO_TARGET_DIR/polyglot`.
+//! - `polyglot`: install the JS and Python toolchains under `.toolchains/`
+//!   and build their example journeys into `$CARGO_TARGET_DIR/polyglot`.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 mod js;
+mod python;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
 
@@ -94,11 +95,14 @@ fn test(args: &[String]) -> Result<()> {
 /// into `<target dir>/polyglot`, the folder the e2e tests read through
 /// `THRONG_POLYGLOT_DIR`.
 fn polyglot() -> Result<PathBuf> {
+    let root = root();
     let out = target_dir().join("polyglot");
-    js::build_examples(&root(), &out)?;
+    js::build_examples(&root, &out)?;
+    python::build_examples(&root, &out)?;
     Ok(out)
 }
 
+/// `$CARGO_TARGET_DIR`, or `<root>/target`.
 fn target_dir() -> PathBuf {
     env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

@@ -22,6 +22,7 @@ mod live;
 mod load_models;
 mod modes;
 mod outputs;
+mod python;
 mod sandbox;
 mod signals;
 mod thresholds;

@@ -64,6 +64,34 @@ const JS: &[File] = &[
     file!("throng.js", "../../guest-sdk/js/throng.js"),
 ];
 
+const PYTHON: &[File] = &[
+    file!("journey.py", "templates/python/journey.py"),
+    file!("build.py", "templates/python/build.py"),
+    file!("requirements.txt", "templates/python/requirements.txt"),
+    file!(".gitignore", "templates/python/.gitignore"),
+    file!("README.md", "templates/python/README.md"),
+    file!(
+        "throng/__init__.py",
+        "../../guest-sdk/python/throng/__init__.py"
+    ),
+    file!(
+        "throng/_context.py",
+        "../../guest-sdk/python/throng/_context.py"
+    ),
+    file!("throng/_http.py", "../../guest-sdk/python/throng/_http.py"),
+    file!(
+        "throng/_journey.py",
+        "../../guest-sdk/python/throng/_journey.py"
+    ),
+    file!("throng/_user.py", "../../guest-sdk/python/throng/_user.py"),
+    file!("throng/data.py", "../../guest-sdk/python/throng/data.py"),
+    file!("throng/log.py", "../../guest-sdk/python/throng/log.py"),
+    file!(
+        "throng/metrics.py",
+        "../../guest-sdk/python/throng/metrics.py"
+    ),
+];
+
 /// Where the Rust SDK finds the contract: beside its sources in the
 /// repository, inside its own folder in a project.
 const RUST_SDK_WIT: (&str, &str) = ("path: \"../../wit\"", "path: \"wit\"");
@@ -120,7 +148,12 @@ fn create(args: &InitArgs) -> Result<PathBuf> {
             }
             write(&dir, "wit/vu.wit", WIT)?;
         }
-        Lang::Python => bail!("--lang python is not available yet"),
+        Lang::Python => {
+            for file in PYTHON {
+                write(&dir, file.path, &fill(file.text))?;
+            }
+            write(&dir, "wit/vu.wit", WIT)?;
+        }
     }
     Ok(dir)
 }
@@ -163,7 +196,7 @@ fn next_steps(args: &InitArgs, dir: &Path) -> Vec<String> {
             "npm install && npm run build".to_owned(),
             "journey.wasm".to_owned(),
         ),
-        Lang::Python => (String::new(), String::new()),
+        Lang::Python => ("python3 build.py".to_owned(), "journey.wasm".to_owned()),
     };
     vec![
         format!("cd {}", dir.display()),

@@ -119,6 +119,28 @@ async fn a_js_project_builds_with_npm_and_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_python_project_builds_with_its_build_script_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("py-journey");
+    let init = throng([
+        "init".as_ref(),
+        "py-journey".as_ref(),
+        "--lang".as_ref(),
+        "python".as_ref(),
+        "--dir".as_ref(),
+        project.as_os_str(),
+    ])
+    .await;
+    check!(init, init.code == 0);
+    check!(init, init.stdout.contains("python3 build.py"));
+    // The script makes its own venv with the pinned componentize-py (pip's
+    // cache makes that quick after the first time), as a user's first build
+    // does.
+    must_run(&project, "python3", &["build.py"], &[]);
+    runs_against_the_demo_target(&project.join("journey.wasm")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn init_refuses_a_bad_name_and_a_folder_in_use() {
     let dir = tempfile::tempdir().unwrap();
     let bad = throng(["init", "9lives"]).await;

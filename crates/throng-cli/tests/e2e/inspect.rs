@@ -65,6 +65,44 @@ async fn the_clinician_journey_lists_its_tasks_and_weights() {
     );
 }
 
+/// A journey another toolchain built, `<THRONG_POLYGLOT_DIR>/<name>.wasm`
+/// (`cargo xtask test` builds them).
+fn polyglot(name: &str) -> String {
+    let dir = std::env::var("THRONG_POLYGLOT_DIR").unwrap_or_else(|_| {
+        panic!("THRONG_POLYGLOT_DIR is not set: run the tests with `cargo xtask test`, which builds the JS and Python journeys")
+    });
+    let path = PathBuf::from(dir).join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask polyglot`",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+/// componentize-js's component: the same contract and tasks as the Rust
+/// clinician, and the WASI and `wasi:http` imports its runtime needs, each
+/// provided.
+#[tokio::test]
+async fn the_javascript_clinician() {
+    let module = polyglot("clinician-js");
+    let run = inspect(&module, 0, "inspect_clinician_js").await;
+    check!(run, run.stdout.contains("  ask     weight 4\n"));
+    check!(run, run.stdout.contains("wasi:http/outgoing-handler"));
+    check!(run, !run.stdout.contains("MISSING"));
+}
+
+/// componentize-py's component: the same, with Python's larger WASI set
+/// (sockets included: linked, and refusing every address).
+#[tokio::test]
+async fn the_python_clinician() {
+    let module = polyglot("clinician-py");
+    let run = inspect(&module, 0, "inspect_clinician_py").await;
+    check!(run, run.stdout.contains("  ask     weight 4\n"));
+    check!(run, run.stdout.contains("wasi:sockets/tcp"));
+    check!(run, !run.stdout.contains("MISSING"));
+}
+
 #[tokio::test]
 async fn a_journey_without_tasks() {
     inspect(GUEST_GET, 0, "inspect_get").await;

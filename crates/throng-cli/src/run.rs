@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use throng_engine::{
     Plan, Run, RunControl, RunError, RunStats, ScenarioEntry, ScenarioLive, ScenarioState,
 };
-use throng_host::{Host, HostOptions, Journey, VuFactory};
+use throng_host::{Host, HostOptions, Journey, MemoryLayout, VuFactory};
 use throng_metrics::threshold::{Severity, ThresholdOutcome, evaluate_with, verdict};
 use throng_metrics::{Metrics, RunMeta, RunResults};
 use throng_report::SummaryOptions;
@@ -69,6 +69,40 @@ fn prepare(args: &RunArgs) -> anyhow::Result<(Lowered, Option<Builtin>)> {
     Ok((lowered, None))
 }
 
+/// Sockets kept free beside the VUs' connections: the module cache, data
+/// files, outputs, the metrics endpoint.
+const SPARE_FILES: u64 = 256;
+
+/// Whether this process can hold the plan's VUs, checked before anything
+/// loads: the memory layout that keeps them under the kernel's cap on
+/// memory mappings, and enough open files for a connection each (the soft
+/// limit is raised to the hard one first, as servers do).
+fn capacity(plan: &Plan, quiet: bool) -> Result<MemoryLayout> {
+    let vus: u64 = plan
+        .scenarios
+        .iter()
+        .map(|s| u64::from(s.executor.max_vus()))
+        .sum();
+    let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(u64::MAX);
+    if vus.saturating_add(SPARE_FILES) > files {
+        bail!(
+            "{vus} VUs need {} open files (a connection each, and some to spare), more than this \
+             process may open ({files}): raise the limit, e.g. `ulimit -n {}` in the shell that runs \
+             throng (the hard limit is set in /etc/security/limits.conf)",
+            vus + SPARE_FILES,
+            (vus + SPARE_FILES).next_power_of_two()
+        );
+    }
+    let layout = throng_host::layout_for(vus)?;
+    if layout == MemoryLayout::Compact && !quiet {
+        eprintln!(
+            "throng: {vus} VUs: compact memory layout (no guard regions, no copy-on-write images) \
+             to stay under vm.max_map_count"
+        );
+    }
+    Ok(layout)
+}
+
 /// Load the journeys and data, run the plan, judge and report it.
 pub async fn execute(
     lowered: Lowered,
@@ -108,10 +142,15 @@ pub async fn execute(
         Ok(jsonl) => jsonl,
         Err(e) => return Outcome::BadInput(e),
     };
+    let layout = match capacity(&plan, output.quiet) {
+        Ok(layout) => layout,
+        Err(e) => return Outcome::BadInput(e),
+    };
     let mut options = HostOptions {
         use_cache: !load.no_cache,
         cache_dir: load.cache_dir.clone(),
         log: Some(log.clone()),
+        layout,
         ..HostOptions::default()
     };
     if let Some(bytes) = limits.max_vu_memory {

@@ -8,6 +8,7 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 use crate::bindings::Vu;
+use crate::capacity::MemoryLayout;
 use crate::error::{LoadError, chain};
 use crate::imports::log::LogSink;
 use crate::state::VuState;
@@ -34,6 +35,9 @@ pub struct HostOptions {
     pub log_rate: u32,
     /// Where guest log messages go.
     pub log: Option<Arc<dyn LogSink>>,
+    /// How each VU's memory is laid out; [`crate::layout_for`] picks it
+    /// from the planned VU count.
+    pub layout: MemoryLayout,
 }
 
 impl Default for HostOptions {
@@ -45,6 +49,7 @@ impl Default for HostOptions {
             iteration_timeout: Duration::from_secs(600),
             log_rate: 20,
             log: None,
+            layout: MemoryLayout::Fast,
         }
     }
 }
@@ -64,7 +69,8 @@ pub struct Host {
 impl Host {
     /// Build the engine and link the host's imports.
     pub fn new(options: HostOptions) -> Result<Host, LoadError> {
-        let engine = Engine::new(&wasmtime_config()).map_err(|e| LoadError::Engine(chain(&e)))?;
+        let engine = Engine::new(&wasmtime_config(options.layout))
+            .map_err(|e| LoadError::Engine(chain(&e)))?;
         let mut linker = Linker::new(&engine);
         Vu::add_to_linker::<VuState, HasSelf<VuState>>(&mut linker, |s| s)
             .map_err(|e| LoadError::Engine(chain(&e)))?;
@@ -98,7 +104,7 @@ impl Host {
 }
 
 /// The engine's configuration, each knob with its reason.
-fn wasmtime_config() -> Config {
+fn wasmtime_config(layout: MemoryLayout) -> Config {
     let mut config = Config::new();
     // Journeys are components of the `throng:vu` world.
     config.wasm_component_model(true);
@@ -127,6 +133,18 @@ fn wasmtime_config() -> Config {
     // to spare is wasmtime's default margin. Pages are only touched when
     // used.
     config.async_stack_size(2 << 20);
+    if layout == MemoryLayout::Compact {
+        // Many VUs (`capacity.rs`): each linear memory is one mapping of
+        // its own size, with no reservation or guard regions around it
+        // (bounds are checked by the compiled code), grown by moving it,
+        // and its data segments are copied rather than mapped
+        // copy-on-write. Adjacent memories can even share a mapping.
+        config.memory_reservation(0);
+        config.memory_guard_size(0);
+        config.guard_before_linear_memory(false);
+        config.memory_reservation_for_growth(0);
+        config.memory_init_cow(false);
+    }
     config
 }
 

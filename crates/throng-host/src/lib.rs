@@ -15,6 +15,10 @@
 //! ([`ModuleReport`]): its contract version, exports, imports (each
 //! provided or missing), tasks, and why a run would refuse it.
 //!
+//! [`layout_for`] decides, from the planned VU count, how each VU's memory
+//! is laid out so the process stays under the kernel's cap on memory
+//! mappings, or says which setting to raise.
+//!
 //! Only this crate knows wasmtime. The guest sees the `throng:vu` contract
 //! (`wit/`) and, for toolchains that need it, a WASI with no files, no
 //! environment and no sockets.
@@ -29,6 +33,7 @@
 
 mod bindings;
 mod cache;
+mod capacity;
 mod config;
 mod error;
 mod imports;
@@ -38,6 +43,7 @@ mod limits;
 mod state;
 mod vu;
 
+pub use capacity::{CapacityError, MemoryLayout, choose_layout, layout_for};
 pub use config::{Host, HostOptions};
 pub use error::LoadError;
 pub use imports::log::{LogLevel, LogSink};

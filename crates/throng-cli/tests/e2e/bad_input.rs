@@ -346,3 +346,27 @@ async fn bad_flags() {
     .await;
     refused(&["runn"], &["unrecognized subcommand", "'run'"]).await;
 }
+
+/// More VUs than one process can hold (memory mappings or open files on
+/// this machine) are refused before anything runs, naming the setting to
+/// raise; 500,000 VUs exceed both limits on any stock Linux.
+#[tokio::test]
+async fn more_vus_than_the_process_can_hold_are_refused_with_the_setting_to_raise() {
+    let run = throng([
+        "run",
+        "--url",
+        "http://127.0.0.1:9/",
+        "--vus",
+        "500000",
+        "--duration",
+        "1s",
+    ])
+    .await;
+    check!(run, run.code == 2);
+    check!(
+        run,
+        run.stderr.contains("ulimit -n") || run.stderr.contains("sysctl -w vm.max_map_count="),
+        "names the setting"
+    );
+    check!(run, run.results.is_none(), "nothing ran");
+}

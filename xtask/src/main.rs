@@ -5,6 +5,10 @@
 //!   run every test of the workspace.
 //! - `lint`: rustfmt, clippy and rustdoc, all warnings as errors.
 //! - `guests`: rebuild the bundled components in crates/throng-cli/assets.
+//! - `bench [--quick] [--only a,b,...]`: throng against its peers on one
+//!   nginx; writes BENCHMARKS.md (see `bench/mod.rs`).
+
+mod bench;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -23,7 +27,8 @@ fn main() -> Result<()> {
         "test" => test(&rest),
         "lint" => lint(),
         "guests" => guests(),
-        _ => bail!("usage: cargo xtask <demo|test|lint|guests> [ARGS]"),
+        "bench" => bench::main(&root(), &target_dir(), &rest),
+        _ => bail!("usage: cargo xtask <demo|test|lint|guests|bench> [ARGS]"),
     }
 }
 
@@ -111,10 +116,10 @@ fn guests() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["build", "--release", "-p", "throng-test-guests"]);
     run(cmd)?;
-    let target_dir = env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let built = target_dir.join("guests").join(WASM_TARGET).join("release");
+    let built = target_dir()
+        .join("guests")
+        .join(WASM_TARGET)
+        .join("release");
     let assets = root().join("crates/throng-cli/assets");
     for (from, to) in [
         ("throng_quick_get.wasm", "quick-get.wasm"),
@@ -125,6 +130,13 @@ fn guests() -> Result<()> {
         println!("refreshed crates/throng-cli/assets/{to}");
     }
     Ok(())
+}
+
+/// The cargo target folder: `CARGO_TARGET_DIR`, else `<root>/target`.
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// Tests compile guests for wasm32-wasip2; a fresh machine lacks the target.

@@ -18,7 +18,7 @@ pub const LOCUST_VERSION: &str = "2.47.0";
 pub struct Tools {
     /// The throng binary of this workspace (release build).
     pub throng: PathBuf,
-    /// The xtask binary itself (its `__count-server` and `__hyper` helpers).
+    /// The release xtask binary (its `__count-server` and `__hyper` helpers).
     pub xtask: PathBuf,
     /// Debian's nginx.
     pub nginx: PathBuf,
@@ -103,10 +103,10 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
         if let Some(p) = which(bin) {
             return Some(p);
         }
-        if apt.install(packages) {
-            if let Some(p) = which(bin) {
-                return Some(p);
-            }
+        if apt.install(packages)
+            && let Some(p) = which(bin)
+        {
+            return Some(p);
         }
         missing.push((
             bin.to_owned(),
@@ -185,7 +185,7 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
             throng.display()
         );
     }
-    let xtask = std::env::current_exe()?;
+    let xtask = target_dir.join("release/xtask");
 
     let mut versions = vec![
         ("throng".to_owned(), version(&throng, &["--version"])),

@@ -29,8 +29,8 @@ impl NoiseRule {
         NoiseRule {
             quiet_load1: 1.0,
             quiet_cpu_pct: 15.0,
-            wait_max: Duration::from_secs(if quick { 5 } else { 60 }),
-            redo_background_pct: 10.0,
+            wait_max: Duration::from_secs(if quick { 5 } else { 15 }),
+            redo_background_pct: 25.0,
             max_redos: if quick { 0 } else { 2 },
         }
     }
@@ -108,8 +108,8 @@ mod tests {
     #[test]
     fn a_noisy_run_is_redone_at_most_twice() {
         let rule = NoiseRule::standard(false);
-        assert!(!rule.redo(9.9, 0));
-        assert!(rule.redo(10.1, 0));
+        assert!(!rule.redo(24.9, 0));
+        assert!(rule.redo(25.1, 0));
         assert!(rule.redo(50.0, 1));
         assert!(!rule.redo(50.0, 2));
         assert!(!NoiseRule::standard(true).redo(50.0, 0));

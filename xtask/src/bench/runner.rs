@@ -178,11 +178,9 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
         }
         if let Some(bytes) = procfs::vm_rss(pid) {
             peak_rss = peak_rss.max(bytes);
-            if !gate_open {
-                if let RssGate::AfterFileContains(path, needle) = &job.rss_gate {
-                    gate_open =
-                        std::fs::read_to_string(path).is_ok_and(|t| t.contains(needle.as_str()));
-                }
+            if !gate_open && let RssGate::AfterFileContains(path, needle) = &job.rss_gate {
+                gate_open =
+                    std::fs::read_to_string(path).is_ok_and(|t| t.contains(needle.as_str()));
             }
             if gate_open {
                 rss.push((start.elapsed().as_secs_f64(), bytes));

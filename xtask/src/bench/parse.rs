@@ -231,6 +231,8 @@ pub struct ThrongRun {
     pub iterations: u64,
     /// `totals.dropped_iterations`.
     pub dropped: u64,
+    /// `totals.vu_start_failures`.
+    pub vu_start_failures: u64,
     /// `meta.duration_s`.
     pub duration_s: f64,
     /// `totals.bytes_received`.
@@ -266,6 +268,7 @@ pub fn throng(text: &str) -> Result<ThrongRun> {
         req_per_s: f("/totals/req_per_s"),
         iterations: u("/totals/iterations/total"),
         dropped: u("/totals/dropped_iterations"),
+        vu_start_failures: u("/totals/vu_start_failures"),
         duration_s: f("/meta/duration_s"),
         bytes_received: u("/totals/bytes_received"),
         p50_ms: f("/http_req_duration/p50"),

@@ -5,6 +5,9 @@ use std::fmt::Write as _;
 
 use super::stats::Summary;
 
+/// The hand-written analysis: what limits throng where it misses a target.
+const ANALYSIS: &str = include_str!("analysis.md");
+
 /// One scenario's part of the report.
 #[derive(Debug, Clone, Default)]
 pub struct Section {
@@ -199,6 +202,10 @@ pub fn render(doc: &Document) -> String {
             md.push_str("```\n\n");
         }
     }
+    // The analysis is written by hand from a profile of a full run; it
+    // names the run it comes from.
+    md.push_str(ANALYSIS);
+    md.push('\n');
     let redone = doc.noise.iter().filter(|n| !n.discarded.is_empty()).count();
     let unquiet = doc.noise.iter().filter(|n| !n.quiet).count();
     let bg: Vec<f64> = doc.noise.iter().map(|n| n.background_pct).collect();

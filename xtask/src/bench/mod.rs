@@ -8,7 +8,7 @@
 //! hyper client. Each measured process is pinned to core 0 and the target to
 //! core 1; every run waits for a quiet machine first and is redone when
 //! other processes used the CPU (see `noise`). Raw outputs stay under
-//! `$CARGO_TARGET_DIR/bench/runs/`.
+//! `$CARGO_TARGET_DIR/bench/runs/<unix time>/`.
 
 mod install;
 mod nginx;

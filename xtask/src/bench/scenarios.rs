@@ -79,8 +79,10 @@ fn first_lines(text: &str, n: usize) -> String {
 impl Bench {
     /// Starts the target and prepares the folders.
     pub fn new(root: PathBuf, dir: PathBuf, tools: Tools, quick: bool) -> Result<Bench> {
-        let runs = dir.join("runs");
-        let _ = std::fs::remove_dir_all(&runs);
+        // One folder per invocation: a partial run never wipes the raw
+        // outputs behind an earlier BENCHMARKS.md.
+        let stamp = super::probe::epoch_us() / 1_000_000;
+        let runs = dir.join("runs").join(stamp.to_string());
         std::fs::create_dir_all(&runs)?;
         let cache = dir.join("module-cache");
         let port = nginx::free_port()?;

@@ -7,6 +7,10 @@
 //! - `guests`: rebuild the bundled components in crates/throng-cli/assets.
 //! - `polyglot`: install the JS and Python toolchains under `.toolchains/`
 //!   and build their example journeys into `$CARGO_TARGET_DIR/polyglot`.
+//! - `bench [--quick] [--only a,b,...]`: throng against its peers on one
+//!   nginx; writes BENCHMARKS.md (see `bench/mod.rs`).
+
+mod bench;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -29,7 +33,8 @@ fn main() -> Result<()> {
         "lint" => lint(),
         "guests" => guests(),
         "polyglot" => polyglot().map(drop),
-        _ => bail!("usage: cargo xtask <demo|test|lint|guests|polyglot> [ARGS]"),
+        "bench" => bench::main(&root(), &target_dir(), &rest),
+        _ => bail!("usage: cargo xtask <demo|test|lint|guests|polyglot|bench> [ARGS]"),
     }
 }
 
@@ -138,10 +143,10 @@ fn guests() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["build", "--release", "-p", "throng-test-guests"]);
     run(cmd)?;
-    let target_dir = env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let built = target_dir.join("guests").join(WASM_TARGET).join("release");
+    let built = target_dir()
+        .join("guests")
+        .join(WASM_TARGET)
+        .join("release");
     let assets = root().join("crates/throng-cli/assets");
     for (from, to) in [
         ("throng_quick_get.wasm", "quick-get.wasm"),
@@ -152,6 +157,13 @@ fn guests() -> Result<()> {
         println!("refreshed crates/throng-cli/assets/{to}");
     }
     Ok(())
+}
+
+/// The cargo target folder: `CARGO_TARGET_DIR`, else `<root>/target`.
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// Tests compile guests for wasm32-wasip2; a fresh machine lacks the target.

@@ -1,0 +1,158 @@
+//! `cargo xtask bench [--quick] [--only a,b,c,d,e,o]`: throng against its
+//! peers (wrk, hey, ab, oha, Locust) on one nginx, in one run, written to
+//! BENCHMARKS.md.
+//!
+//! Scenarios: (a) throughput with a 13-byte body, (b) memory per VU waiting
+//! in think time, (c) start-up of many VUs, (d) 100 concurrent 25 MB
+//! downloads, (e) arrival-rate accuracy, (o) engine overhead against a bare
+//! hyper client. Each measured process is pinned to core 0 and the target to
+//! core 1; every run waits for a quiet machine first and is redone when
+//! other processes used the CPU (see `noise`). Raw outputs stay under
+//! `$CARGO_TARGET_DIR/bench/runs/<unix time>/`.
+
+mod install;
+mod nginx;
+mod noise;
+mod parse;
+mod probe;
+mod procfs;
+mod report;
+mod runner;
+mod scenarios;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// The scenarios `--only` knows, in the order they run.
+const SCENARIOS: &str = "abcdeo";
+
+/// Parsed `cargo xtask bench` flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Options {
+    quick: bool,
+    only: Vec<char>,
+}
+
+fn parse_options(args: &[String]) -> Result<Options> {
+    let mut quick = false;
+    let mut only: Vec<char> = SCENARIOS.chars().collect();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--only" => {
+                let list = it.next().context("--only needs a list, e.g. --only a,c")?;
+                only = Vec::new();
+                for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    let c = part.chars().next().unwrap_or(' ');
+                    if part.len() != 1 || !SCENARIOS.contains(c) {
+                        bail!("--only: unknown scenario `{part}` (known: a, b, c, d, e, o)");
+                    }
+                    if !only.contains(&c) {
+                        only.push(c);
+                    }
+                }
+                only.sort_by_key(|c| SCENARIOS.find(*c));
+            }
+            other => bail!(
+                "cargo xtask bench: unknown argument `{other}` (usage: cargo xtask bench [--quick] [--only a,b,c,d,e,o])"
+            ),
+        }
+    }
+    Ok(Options { quick, only })
+}
+
+/// Entry point of the `bench` verb.
+pub fn main(root: &Path, target_dir: &Path, args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("__count-server") => return probe::count_server(&args[1..]),
+        Some("__hyper") => return probe::bare_hyper(&args[1..]),
+        _ => {}
+    }
+    let opts = parse_options(args)?;
+    if std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        < 2
+    {
+        bail!("the bench needs two cores: one for the generator, one for the target");
+    }
+    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    build
+        .current_dir(root)
+        .args(["build", "--release", "--quiet", "-p", "throng-cli"]);
+    if !build.status().context("building throng")?.success() {
+        bail!("cargo build --release -p throng-cli failed");
+    }
+    let tools = install::ensure(root, target_dir)?;
+    let dir = target_dir.join("bench");
+    let mut bench = scenarios::Bench::new(root.to_owned(), dir, tools, opts.quick)?;
+    let mut sections = Vec::new();
+    for c in &opts.only {
+        let section = match c {
+            'a' => bench.throughput(),
+            'b' => bench.memory(),
+            'c' => bench.startup(),
+            'd' => bench.downloads(),
+            'e' => bench.arrival_rate(),
+            _ => bench.overhead(),
+        };
+        match section {
+            Ok(s) => sections.push(s),
+            Err(e) => sections.push(report::Section {
+                title: format!("({c}) failed"),
+                about: format!("The scenario stopped with an error: {e:#}"),
+                ..Default::default()
+            }),
+        }
+    }
+    let mut invocation = String::from("cargo xtask bench");
+    for a in args {
+        invocation.push(' ');
+        invocation.push_str(a);
+    }
+    let md = bench.render(&invocation, &sections);
+    let out: PathBuf = root.join("BENCHMARKS.md");
+    std::fs::write(&out, md).with_context(|| format!("writing {}", out.display()))?;
+    println!("bench: wrote {}", out.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &[&str]) -> Vec<String> {
+        s.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn options_default_to_every_scenario() {
+        let o = parse_options(&[]).unwrap();
+        assert_eq!(
+            o,
+            Options {
+                quick: false,
+                only: "abcdeo".chars().collect()
+            }
+        );
+    }
+
+    #[test]
+    fn only_keeps_the_run_order_and_refuses_unknown_letters() {
+        let o = parse_options(&args(&["--quick", "--only", "e,a"])).unwrap();
+        assert_eq!(
+            o,
+            Options {
+                quick: true,
+                only: vec!['a', 'e']
+            }
+        );
+        assert!(parse_options(&args(&["--only", "z"])).is_err());
+        assert!(parse_options(&args(&["--only"])).is_err());
+        assert!(parse_options(&args(&["--fast"])).is_err());
+    }
+}

@@ -1,0 +1,1235 @@
+//! The scenarios of the bench, each returning its part of BENCHMARKS.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use super::install::Tools;
+use super::nginx::{self, Nginx};
+use super::noise::NoiseRule;
+use super::parse::{self, Throughput};
+use super::probe::{CountReport, HyperReport};
+use super::report::{self, NoiseEntry, Section, Target, at_least, at_most, num, summary};
+use super::runner::{self, Job, Observed, RssGate};
+use super::stats::Summary;
+
+const KIB: f64 = 1024.0;
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The state of one bench run: tools, the target, settings, the noise log.
+pub struct Bench {
+    root: PathBuf,
+    dir: PathBuf,
+    runs: PathBuf,
+    cache: PathBuf,
+    tools: Tools,
+    nginx: Nginx,
+    quick: bool,
+    reps: usize,
+    secs: u64,
+    rule: NoiseRule,
+    noise: Vec<NoiseEntry>,
+    idle_rss: Option<f64>,
+    idle_cpu_pct: f64,
+}
+
+/// A peer of the throughput and download scenarios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    Throng,
+    Wrk,
+    Ab,
+    Oha,
+    Hey,
+    Locust,
+}
+
+impl Peer {
+    fn name(self) -> &'static str {
+        match self {
+            Peer::Throng => "throng (Rust quick-get journey)",
+            Peer::Wrk => "wrk",
+            Peer::Ab => "ab",
+            Peer::Oha => "oha",
+            Peer::Hey => "hey",
+            Peer::Locust => "Locust FastHttpUser",
+        }
+    }
+}
+
+fn s(x: impl ToString) -> String {
+    x.to_string()
+}
+
+fn median_of(samples: &[(f64, u64)]) -> Option<f64> {
+    Summary::of(&samples.iter().map(|(_, b)| *b as f64).collect::<Vec<_>>()).map(|s| s.median)
+}
+
+fn first_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(n)
+        .collect();
+    lines.join(" / ")
+}
+
+impl Bench {
+    /// Starts the target and prepares the folders.
+    pub fn new(root: PathBuf, dir: PathBuf, tools: Tools, quick: bool) -> Result<Bench> {
+        // One folder per invocation: a partial run never wipes the raw
+        // outputs behind an earlier BENCHMARKS.md.
+        let stamp = super::probe::epoch_us() / 1_000_000;
+        let runs = dir.join("runs").join(stamp.to_string());
+        std::fs::create_dir_all(&runs)?;
+        let cache = dir.join("module-cache");
+        let port = nginx::free_port()?;
+        let nginx = Nginx::start(&tools.nginx, &dir.join("nginx"), port, 1)?;
+        println!("bench: nginx on 127.0.0.1:{port} (pid {})", nginx.pid());
+        Ok(Bench {
+            root,
+            dir,
+            runs,
+            cache,
+            tools,
+            nginx,
+            quick,
+            reps: if quick { 1 } else { 3 },
+            secs: if quick { 3 } else { 10 },
+            rule: NoiseRule::standard(quick),
+            noise: Vec::new(),
+            idle_rss: None,
+            idle_cpu_pct: f64::NAN,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.nginx.port)
+    }
+
+    fn job(&self, label: &str, program: &Path, args: Vec<String>) -> Job {
+        let mut job = Job::new(label, program, args, &self.runs);
+        job.timeout = Duration::from_secs(self.secs + 60);
+        job
+    }
+
+    fn throng_job(&self, label: &str, mut args: Vec<String>) -> Job {
+        args.extend([
+            s("--quiet"),
+            s("--cache-dir"),
+            self.cache.display().to_string(),
+        ]);
+        self.job(label, &self.tools.throng, args)
+    }
+
+    /// Measures `job` under the noise rule, with `targets`' CPU excluded
+    /// from the background, and logs its noise.
+    fn measure_with(&mut self, job: &Job, targets: &[u32]) -> Result<Observed> {
+        let rule = self.rule;
+        self.measure_rule(job, targets, &rule)
+    }
+
+    fn measure_rule(&mut self, job: &Job, targets: &[u32], rule: &NoiseRule) -> Result<Observed> {
+        println!("bench: {}", job.label);
+        let obs = runner::measure(job, targets, rule)?;
+        self.noise.push(NoiseEntry {
+            label: job.label.clone(),
+            waited_s: obs.quiet.waited_s,
+            quiet: obs.quiet.quiet,
+            load1: obs.quiet.load1,
+            cpu_pct: obs.quiet.cpu_pct,
+            wall_s: obs.wall_s,
+            background_pct: obs.background_pct,
+            discarded: obs.discarded_background.clone(),
+        });
+        Ok(obs)
+    }
+
+    fn measure(&mut self, job: &Job) -> Result<Observed> {
+        let pid = self.nginx.pid();
+        self.measure_with(job, &[pid])
+    }
+
+    /// The resident memory of a throng with one VU in think time: what the
+    /// per-VU figures subtract.
+    fn idle_rss(&mut self) -> Result<f64> {
+        if let Some(r) = self.idle_rss {
+            return Ok(r);
+        }
+        let jsonl = self.runs.join("idle.jsonl");
+        let mut job = self.throng_job(
+            "idle-throng-1vu",
+            vec![
+                s("run"),
+                s("--url"),
+                self.url("/"),
+                s("--vus"),
+                s(1),
+                s("--duration"),
+                s("6s"),
+                s("--think-time"),
+                s("1s..5s"),
+                s("--graceful-stop"),
+                s("1s"),
+                s("--jsonl"),
+                jsonl.display().to_string(),
+            ],
+        );
+        job.rss_gate = RssGate::AfterFileContains(jsonl.clone(), s("\"vus\":1,"));
+        job.fresh_files = vec![jsonl];
+        let obs = self.measure(&job)?;
+        let rss = median_of(&obs.rss)
+            .context("idle throng run: no memory sample after its VU started")?;
+        self.idle_rss = Some(rss);
+        self.idle_cpu_pct = obs.cpu_s / obs.wall_s * 100.0;
+        Ok(rss)
+    }
+
+    fn peer_job(&self, peer: Peer, label: &str, url: &str, conns: u32, out: &Path) -> Option<Job> {
+        let secs = self.secs;
+        let base = format!("http://127.0.0.1:{}", self.nginx.port);
+        Some(match peer {
+            Peer::Throng => {
+                let mut job = self.throng_job(
+                    label,
+                    vec![
+                        s("run"),
+                        s("--url"),
+                        s(url),
+                        s("--vus"),
+                        s(conns),
+                        s("--duration"),
+                        format!("{secs}s"),
+                        s("--out"),
+                        out.display().to_string(),
+                    ],
+                );
+                if url.contains("/files/") {
+                    // Stream and count the body instead of keeping 25 MB in
+                    // guest memory.
+                    job.args.splice(3..3, [s("-p"), s("discard=true")]);
+                }
+                job.fresh_files = vec![out.to_owned()];
+                job
+            }
+            Peer::Wrk => self.job(
+                label,
+                self.tools.wrk.as_ref()?,
+                vec![
+                    s("-t1"),
+                    format!("-c{conns}"),
+                    format!("-d{secs}s"),
+                    // wrk's default 2 s timeout cuts 25 MB downloads short.
+                    s("--timeout"),
+                    s("30s"),
+                    s(url),
+                ],
+            ),
+            Peer::Ab => self.job(
+                label,
+                self.tools.ab.as_ref()?,
+                // -n after -t: -t alone caps the run at 50,000 requests.
+                vec![
+                    s("-k"),
+                    s("-q"),
+                    s("-c"),
+                    s(conns),
+                    s("-t"),
+                    s(secs),
+                    s("-n"),
+                    s(5_000_000),
+                    s(url),
+                ],
+            ),
+            Peer::Oha => self.job(
+                label,
+                self.tools.oha.as_ref()?,
+                vec![
+                    s("-z"),
+                    format!("{secs}s"),
+                    s("-c"),
+                    s(conns),
+                    s("--no-tui"),
+                    s("--output-format"),
+                    s("json"),
+                    s(url),
+                ],
+            ),
+            Peer::Hey => self.job(
+                label,
+                self.tools.hey.as_ref()?,
+                vec![s("-z"), format!("{secs}s"), s("-c"), s(conns), s(url)],
+            ),
+            Peer::Locust => {
+                let prefix = out.with_extension("");
+                let mut job = self.job(
+                    label,
+                    self.tools.locust.as_ref()?,
+                    vec![
+                        s("-f"),
+                        self.root
+                            .join("xtask/src/bench/locustfile.py")
+                            .display()
+                            .to_string(),
+                        s("--headless"),
+                        s("-u"),
+                        s(conns),
+                        s("-r"),
+                        s(conns),
+                        s("-t"),
+                        format!("{secs}s"),
+                        s("--host"),
+                        base,
+                        s("--csv"),
+                        prefix.display().to_string(),
+                        s("--only-summary"),
+                    ],
+                );
+                job.fresh_files = vec![PathBuf::from(format!("{}_stats.csv", prefix.display()))];
+                job
+            }
+        })
+    }
+
+    fn parse_peer(&self, peer: Peer, obs: &Observed, out: &Path) -> Result<Throughput> {
+        match peer {
+            Peer::Throng => {
+                let text = std::fs::read_to_string(out).with_context(|| {
+                    format!("throng wrote no results ({})", first_lines(&obs.stderr, 3))
+                })?;
+                let r = parse::throng(&text)?;
+                Ok(Throughput {
+                    requests: r.requests,
+                    req_per_s: r.req_per_s,
+                    errors: r.failed,
+                    bytes_per_s: Some(r.bytes_received as f64 / r.duration_s.max(1e-9)),
+                })
+            }
+            Peer::Wrk => parse::wrk(&obs.stdout),
+            Peer::Ab => parse::ab(&obs.stdout),
+            Peer::Oha => parse::oha(&obs.stdout),
+            Peer::Hey => parse::hey(&obs.stdout),
+            Peer::Locust => {
+                let csv = PathBuf::from(format!("{}_stats.csv", out.with_extension("").display()));
+                parse::locust_csv(
+                    &std::fs::read_to_string(&csv).context("Locust wrote no stats CSV")?,
+                )
+            }
+        }
+    }
+
+    /// (a) Throughput: 50 connections/VUs, 13-byte body.
+    pub fn throughput(&mut self) -> Result<Section> {
+        let peers = [
+            Peer::Throng,
+            Peer::Wrk,
+            Peer::Ab,
+            Peer::Oha,
+            Peer::Hey,
+            Peer::Locust,
+        ];
+        let url = self.url("/");
+        // A warm-up run fills throng's module cache, so no run pays a compile.
+        let warm = self.throng_job(
+            "a-warmup",
+            vec![
+                s("run"),
+                s("--url"),
+                url.clone(),
+                s("--vus"),
+                s(1),
+                s("--duration"),
+                s("1s"),
+            ],
+        );
+        runner::run_once(&warm, &[])?;
+        let mut rps: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
+        let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
+        let mut errors = vec![0u64; peers.len()];
+        let mut failures: Vec<Vec<String>> = vec![Vec::new(); peers.len()];
+        let mut commands = Vec::new();
+        for rep in 1..=self.reps {
+            // Peers interleave within a repetition so drift hits them alike.
+            for (i, peer) in peers.iter().enumerate() {
+                let label = format!("a-{}-{rep}", format!("{peer:?}").to_lowercase());
+                let out = self.runs.join(format!("{label}.json"));
+                let Some(job) = self.peer_job(*peer, &label, &url, 50, &out) else {
+                    continue;
+                };
+                if rep == 1 {
+                    commands.push(job.shown());
+                }
+                let obs = self.measure(&job)?;
+                if !obs.ok {
+                    failures[i].push(format!(
+                        "{label}: {} ({})",
+                        obs.status,
+                        first_lines(&obs.stderr, 2)
+                    ));
+                }
+                match self.parse_peer(*peer, &obs, &out) {
+                    Ok(t) if t.requests > 0 => {
+                        rps[i].push(t.req_per_s);
+                        cpu[i].push(obs.cpu_s * 1e6 / t.requests as f64);
+                        errors[i] += t.errors;
+                    }
+                    Ok(_) => {
+                        failures[i].push(format!("{label}: no request completed ({})", obs.status))
+                    }
+                    Err(e) => failures[i].push(format!(
+                        "{label}: {e:#} ({}; {})",
+                        obs.status,
+                        first_lines(&obs.stderr, 2)
+                    )),
+                }
+            }
+        }
+        let med: Vec<Option<Summary>> = rps.iter().map(|v| Summary::of(v)).collect();
+        let throng_rps = med[0].map_or(f64::NAN, |s| s.median);
+        let mut rows = Vec::new();
+        for (i, peer) in peers.iter().enumerate() {
+            let missing = self
+                .peer_job(*peer, "x", &url, 50, Path::new("x"))
+                .is_none();
+            let ratio = med[i].map_or(f64::NAN, |m| throng_rps / m.median);
+            rows.push(vec![
+                s(peer.name()),
+                if missing {
+                    s("missing")
+                } else {
+                    summary(med[i], 0)
+                },
+                summary(Summary::of(&cpu[i]), 2),
+                s(errors[i]),
+                if i == 0 { s("1.00") } else { num(ratio, 2) },
+            ]);
+        }
+        let ratio_to = |p: Peer| {
+            let i = peers.iter().position(|x| *x == p).unwrap_or(0);
+            med[i].map_or(f64::NAN, |m| throng_rps / m.median)
+        };
+        let throng_cpu = Summary::of(&cpu[0]).map_or(f64::NAN, |s| s.median);
+        let targets = vec![
+            Target {
+                target: s("throng req/s ≥ 1.0× oha"),
+                measured: format!("{}×", num(ratio_to(Peer::Oha), 2)),
+                verdict: at_least(ratio_to(Peer::Oha), 1.0),
+            },
+            Target {
+                target: s("≤ 7.7 µs CPU per request, script included"),
+                measured: format!("{} µs", num(throng_cpu, 2)),
+                verdict: at_most(throng_cpu, 7.7),
+            },
+            Target {
+                target: s("stretch: the target's ceiling (wrk's req/s)"),
+                measured: format!("{}× wrk", num(ratio_to(Peer::Wrk), 2)),
+                verdict: at_least(ratio_to(Peer::Wrk), 1.0),
+            },
+            Target {
+                target: s("≥ 15× Locust"),
+                measured: format!("{}×", num(ratio_to(Peer::Locust), 1)),
+                verdict: at_least(ratio_to(Peer::Locust), 15.0),
+            },
+            Target {
+                target: s("≥ 3× Goose"),
+                measured: s("–"),
+                verdict: s(
+                    "not measured: Goose is a Rust library (a load test is a program built against it), not an installable tool",
+                ),
+            },
+        ];
+        let mut notes: Vec<String> = failures.into_iter().flatten().collect();
+        notes.push(s("CPU per request: utime + stime of the generator process (from /proc/<pid>/stat as it exits) over the requests it reports, start-up included; throng's count includes the Wasm guest, the host calls and the metrics."));
+        Ok(Section {
+            title: s("(a) Throughput: 50 connections, 13-byte body"),
+            about: format!(
+                "Every tool against `{url}` with keep-alive and 50 connections (throng: 50 VUs of the \
+                 bundled quick-get journey, one GET and one check per iteration) for {} s. Ratio = throng's \
+                 median req/s ÷ the tool's.",
+                self.secs
+            ),
+            commands,
+            header: vec![
+                s("tool"),
+                s("req/s"),
+                s("µs CPU / request"),
+                s("errors"),
+                s("throng ÷ tool"),
+            ],
+            rows,
+            targets,
+            notes,
+        })
+    }
+
+    /// (b) Memory per VU waiting in 1–5 s think time.
+    pub fn memory(&mut self) -> Result<Section> {
+        // 5,000 as well: the largest count here that stays under the
+        // memory-map limit, so a figure exists when 10,000 fails.
+        let counts = [1_000u32, 5_000, 10_000];
+        let secs = if self.quick { 10 } else { 20 };
+        let idle = self.idle_rss()?;
+        let mut rows = vec![vec![
+            s("throng"),
+            s(1),
+            num(idle / MIB, 1),
+            s("– (baseline)"),
+            s(""),
+        ]];
+        let mut notes = Vec::new();
+        let mut commands = Vec::new();
+        let mut per_vu_10k = f64::NAN;
+        let mut per_vu_5k = f64::NAN;
+        let mut per_vu_locust = f64::NAN;
+        for n in counts {
+            let label = format!("b-throng-{n}");
+            let jsonl = self.runs.join(format!("{label}.jsonl"));
+            let out = self.runs.join(format!("{label}.json"));
+            let mut job = self.throng_job(
+                &label,
+                vec![
+                    s("run"),
+                    s("--url"),
+                    self.url("/"),
+                    s("--vus"),
+                    s(n),
+                    s("--duration"),
+                    format!("{secs}s"),
+                    s("--think-time"),
+                    s("1s..5s"),
+                    s("--graceful-stop"),
+                    s("1s"),
+                    s("--jsonl"),
+                    jsonl.display().to_string(),
+                    s("--out"),
+                    out.display().to_string(),
+                ],
+            );
+            job.rss_gate = RssGate::AfterFileContains(jsonl.clone(), format!("\"vus\":{n},"));
+            job.fresh_files = vec![jsonl, out.clone()];
+            job.timeout = Duration::from_secs(secs + 90);
+            commands.push(job.shown());
+            let obs = self.measure(&job)?;
+            let reqs = std::fs::read_to_string(&out)
+                .ok()
+                .and_then(|t| parse::throng(&t).ok());
+            match median_of(&obs.rss) {
+                Some(rss) => {
+                    let per_vu = (rss - idle) / f64::from(n - 1) / KIB;
+                    if n == 10_000 {
+                        per_vu_10k = per_vu;
+                    }
+                    if n == 5_000 {
+                        per_vu_5k = per_vu;
+                    }
+                    rows.push(vec![
+                        s("throng"),
+                        num(f64::from(n), 0),
+                        num(rss / MIB, 1),
+                        num(per_vu, 1),
+                        reqs.map_or(s("–"), |r| {
+                            format!(
+                                "{} requests, {} failed",
+                                num(r.requests as f64, 0),
+                                r.failed
+                            )
+                        }),
+                    ]);
+                }
+                None => {
+                    rows.push(vec![
+                        s("throng"),
+                        num(f64::from(n), 0),
+                        s("–"),
+                        s("failed"),
+                        reqs.map_or(s("–"), |r| {
+                            format!("{} requests, {} failed", r.requests, r.failed)
+                        }),
+                    ]);
+                    notes.push(format!(
+                        "throng at {n} VUs never had every VU active ({}; peak RSS {:.0} MiB): {}. Limits here: vm.max_map_count = {}, open files (soft) = {}.",
+                        obs.status,
+                        obs.peak_rss as f64 / MIB,
+                        first_lines(&obs.stderr, 4),
+                        std::fs::read_to_string("/proc/sys/vm/max_map_count").unwrap_or_default().trim(),
+                        open_files_limit(),
+                    ));
+                }
+            }
+        }
+        if self.tools.locust.is_some() {
+            let mut locust_idle = f64::NAN;
+            for n in [1u32, 1_000, 10_000] {
+                let label = format!("b-locust-{n}");
+                let prefix = self.runs.join(&label);
+                let mut job = self
+                    .peer_job(Peer::Locust, &label, "", n, &prefix.with_extension("json"))
+                    .context("locust")?;
+                job.env.push((s("BENCH_THINK"), s("1")));
+                if let Some(t) = job.args.iter().position(|a| a == "-t") {
+                    job.args[t + 1] = format!("{}s", secs + 10);
+                }
+                let err = self.runs.join(format!("{label}.stderr"));
+                job.rss_gate = RssGate::AfterFileContains(err, s("All users spawned"));
+                job.timeout = Duration::from_secs(secs + 90);
+                if n == 1_000 {
+                    commands.push(format!("BENCH_THINK=1 {}", job.shown()));
+                }
+                let obs = self.measure(&job)?;
+                match median_of(&obs.rss) {
+                    Some(rss) if n == 1 => {
+                        locust_idle = rss;
+                        rows.push(vec![
+                            s("Locust FastHttpUser"),
+                            s(1),
+                            num(rss / MIB, 1),
+                            s("– (baseline)"),
+                            s(""),
+                        ]);
+                    }
+                    Some(rss) => {
+                        let per_user = (rss - locust_idle) / f64::from(n - 1) / KIB;
+                        if n == 10_000 {
+                            per_vu_locust = per_user;
+                        }
+                        rows.push(vec![
+                            s("Locust FastHttpUser"),
+                            num(f64::from(n), 0),
+                            num(rss / MIB, 1),
+                            num(per_user, 1),
+                            s(""),
+                        ]);
+                    }
+                    None => notes.push(format!(
+                        "Locust at {n} users never logged `All users spawned` ({}): {}",
+                        obs.status,
+                        first_lines(&obs.stderr, 3)
+                    )),
+                }
+            }
+        } else {
+            notes.push(s("Locust missing: no per-user figure."));
+        }
+        notes.push(s("RSS: VmRSS of the generator sampled every 50 ms once every VU is active (throng: its `--jsonl` stream reports `vus` = N; Locust: it logs `All users spawned`), median of those samples; per VU = (RSS − RSS of the same tool with 1 VU) ÷ (N − 1). Each VU holds an idle keep-alive connection to nginx."));
+        notes.push(s("wrk, ab, oha and hey have no think time (hey's `-q` and oha's `-q` pace connections, not users), so they have no memory-per-user figure here."));
+        Ok(Section {
+            title: s("(b) Memory per VU in 1–5 s think time"),
+            about: format!(
+                "throng with N VUs of the quick-get journey and `--think-time 1s..5s` for {secs} s; Locust with N FastHttpUsers and `wait_time = between(1, 5)` (one repetition: memory barely moves between runs)."
+            ),
+            commands,
+            header: vec![s("tool"), s("VUs"), s("RSS MiB"), s("KiB per VU"), s("")],
+            rows,
+            targets: vec![
+                Target {
+                    target: s("≤ 32 KiB per Rust VU at 10,000 VUs"),
+                    measured: format!("{} KiB", num(per_vu_10k, 1)),
+                    verdict: at_most(per_vu_10k, 32.0),
+                },
+                Target {
+                    target: s("(the same at 5,000 VUs, under the map limit)"),
+                    measured: format!("{} KiB", num(per_vu_5k, 1)),
+                    verdict: at_most(per_vu_5k, 32.0),
+                },
+                Target {
+                    target: s("stretch: below Locust's per-user memory"),
+                    measured: format!("{} vs {} KiB", num(per_vu_10k, 1), num(per_vu_locust, 1)),
+                    verdict: at_most(per_vu_10k, per_vu_locust),
+                },
+            ],
+            notes,
+        })
+    }
+
+    fn start_count_server(
+        &self,
+        label: &str,
+        port: u16,
+        expect: u32,
+        report: &Path,
+        seconds: u64,
+    ) -> Result<Child> {
+        let _ = std::fs::remove_file(report);
+        let child = Command::new("taskset")
+            .args(["-c", "1"])
+            .arg(&self.tools.xtask)
+            .args([
+                "bench",
+                "__count-server",
+                "--port",
+                &port.to_string(),
+                "--expect",
+                &expect.to_string(),
+                "--report",
+            ])
+            .arg(report)
+            .args(["--seconds", &seconds.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(
+                self.runs.join(format!("{label}.server.stderr")),
+            )?)
+            .spawn()
+            .context("starting the counting server")?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("the counting server did not listen on {port}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(child)
+    }
+
+    /// (c) Start-up: from spawning throng to every VU's first request.
+    pub fn startup(&mut self) -> Result<Section> {
+        let counts = [1u32, 1_000, 5_000, 10_000];
+        let mut rows = Vec::new();
+        let mut notes = Vec::new();
+        let mut commands = Vec::new();
+        let mut first_1 = f64::NAN;
+        let mut all_10k = f64::NAN;
+        let mut spread_10k = f64::NAN;
+        for n in counts {
+            let mut to_first = Vec::new();
+            let mut to_all = Vec::new();
+            let mut spread = Vec::new();
+            for rep in 1..=self.reps {
+                let label = format!("c-throng-{n}-{rep}");
+                let port = nginx::free_port()?;
+                let report_path = self.runs.join(format!("{label}.count.json"));
+                let out = self.runs.join(format!("{label}.json"));
+                let mut job = self.throng_job(
+                    &label,
+                    vec![
+                        s("run"),
+                        s("--url"),
+                        format!("http://127.0.0.1:{port}/"),
+                        s("--vus"),
+                        s(n),
+                        s("--duration"),
+                        s("5s"),
+                        s("--think-time"),
+                        s("60s"),
+                        s("--graceful-stop"),
+                        s("0s"),
+                        s("--out"),
+                        out.display().to_string(),
+                    ],
+                );
+                job.fresh_files = vec![out.clone()];
+                job.timeout = Duration::from_secs(90);
+                if rep == 1 {
+                    commands.push(job.shown());
+                }
+                // The counting server is started afresh for every attempt,
+                // so a redone run does not add to the counts of the last.
+                let single = NoiseRule {
+                    max_redos: 0,
+                    ..self.rule
+                };
+                let mut discarded = Vec::new();
+                let (obs, count) = loop {
+                    let mut server = self.start_count_server(&label, port, n, &report_path, 120)?;
+                    let obs = self.measure_rule(&job, &[server.id()], &single);
+                    runner::stop(&mut server);
+                    let obs = obs?;
+                    let count: Option<CountReport> = std::fs::read(&report_path)
+                        .ok()
+                        .and_then(|b| serde_json::from_slice(&b).ok());
+                    if self.rule.redo(obs.background_pct, discarded.len() as u32) {
+                        println!(
+                            "  {label}: {:.0} % of a core used by other processes; redoing",
+                            obs.background_pct
+                        );
+                        discarded.push(obs.background_pct);
+                        self.noise.pop();
+                        continue;
+                    }
+                    if let Some(entry) = self.noise.last_mut() {
+                        entry.discarded = discarded;
+                    }
+                    break (obs, count);
+                };
+                let results = std::fs::read_to_string(&out)
+                    .ok()
+                    .and_then(|t| parse::throng(&t).ok());
+                match count {
+                    Some(c) if c.nth_us > 0 && c.count >= u64::from(n) => {
+                        to_first.push(c.first_us.saturating_sub(obs.spawned_at_us) as f64 / 1e3);
+                        to_all.push(c.nth_us.saturating_sub(obs.spawned_at_us) as f64 / 1e3);
+                        spread.push(c.nth_us.saturating_sub(c.first_us) as f64 / 1e3);
+                    }
+                    other => notes.push(format!(
+                        "{label}: the target saw {} of {n} first requests ({}{}): {}",
+                        other.map_or(0, |c| c.count),
+                        obs.status,
+                        results.map_or(String::new(), |r| format!(
+                            "; {} VUs failed to start, {} requests",
+                            r.vu_start_failures, r.requests
+                        )),
+                        first_lines(&obs.stderr, 4)
+                    )),
+                }
+            }
+            let (f, a, sp) = (
+                Summary::of(&to_first),
+                Summary::of(&to_all),
+                Summary::of(&spread),
+            );
+            if n == 1 {
+                first_1 = f.map_or(f64::NAN, |x| x.median);
+            }
+            if n == 10_000 {
+                all_10k = a.map_or(f64::NAN, |x| x.median);
+                spread_10k = sp.map_or(f64::NAN, |x| x.median);
+            }
+            rows.push(vec![
+                num(f64::from(n), 0),
+                summary(f, 1),
+                summary(a, 1),
+                summary(sp, 1),
+            ]);
+        }
+        notes.push(s("The target is the harness's own counting server (`xtask bench __count-server`, hyper, pinned to core 1): it notes when its first and its N-th request arrive. Each VU makes one GET and then thinks 60 s, so the N-th request is the last VU's first. Times are from spawning the `throng` process (so they include loading the cached module), same clock."));
+        Ok(Section {
+            title: s("(c) Start-up"),
+            about: s(
+                "Milliseconds from spawning `throng run` to the first and to the N-th first request at the target.",
+            ),
+            commands,
+            header: vec![
+                s("VUs"),
+                s("to first request, ms"),
+                s("to every VU's first request, ms"),
+                s("first → last, ms"),
+            ],
+            rows,
+            targets: vec![
+                Target {
+                    target: s(
+                        "10,000 Rust VUs in their first iteration ≤ 0.5 s after the run starts",
+                    ),
+                    measured: format!(
+                        "{} ms from spawn ({} ms first → last)",
+                        num(all_10k, 0),
+                        num(spread_10k, 0)
+                    ),
+                    verdict: at_most(all_10k, 500.0),
+                },
+                Target {
+                    target: s("a cached module ≤ 50 ms to first iteration"),
+                    measured: format!("{} ms (1 VU, spawn → first request)", num(first_1, 1)),
+                    verdict: at_most(first_1, 50.0),
+                },
+            ],
+            notes,
+        })
+    }
+
+    /// (d) 100 concurrent downloads of 25 MB.
+    pub fn downloads(&mut self) -> Result<Section> {
+        let idle = self.idle_rss()?;
+        let url = self.url("/files/big.bin");
+        let mut bps: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        let mut growth: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        let mut errors = [0u64; 2];
+        let mut commands = Vec::new();
+        let mut notes = Vec::new();
+        let peers = [Peer::Throng, Peer::Wrk];
+        for rep in 1..=self.reps {
+            for (i, peer) in peers.iter().enumerate() {
+                let label = format!("d-{}-{rep}", format!("{peer:?}").to_lowercase());
+                let out = self.runs.join(format!("{label}.json"));
+                let Some(job) = self.peer_job(*peer, &label, &url, 100, &out) else {
+                    continue;
+                };
+                if rep == 1 {
+                    commands.push(job.shown());
+                }
+                let obs = self.measure(&job)?;
+                match self.parse_peer(*peer, &obs, &out) {
+                    Ok(t) => {
+                        bps[i].push(t.bytes_per_s.unwrap_or(f64::NAN));
+                        errors[i] += t.errors;
+                        let base = if i == 0 {
+                            idle
+                        } else {
+                            obs.rss.first().map_or(0.0, |r| r.1 as f64)
+                        };
+                        growth[i].push((obs.peak_rss as f64 - base) / MIB);
+                    }
+                    Err(e) => notes.push(format!("{label}: {e:#} ({})", obs.status)),
+                }
+            }
+        }
+        let med = |v: &Vec<f64>| Summary::of(v).map_or(f64::NAN, |s| s.median);
+        let ratio = med(&bps[0]) / med(&bps[1]);
+        let g = med(&growth[0]);
+        let rows = peers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                vec![
+                    s(p.name()),
+                    summary(
+                        Summary::of(&bps[i].iter().map(|b| b / MIB).collect::<Vec<_>>()),
+                        0,
+                    ),
+                    summary(Summary::of(&growth[i]), 1),
+                    s(errors[i]),
+                ]
+            })
+            .collect();
+        notes.push(s("RSS growth: throng's peak VmRSS during the run minus the RSS of an idle 1-VU throng; wrk's peak minus its first sample. throng's journey streams and counts each body (`-p discard=true`)."));
+        Ok(Section {
+            title: s("(d) 100 concurrent 25 MB downloads"),
+            about: format!(
+                "100 connections/VUs each downloading `{url}` (25,000,000 bytes) again and again for {} s.",
+                self.secs
+            ),
+            commands,
+            header: vec![
+                s("tool"),
+                s("MiB/s received"),
+                s("RSS growth, MiB"),
+                s("errors"),
+            ],
+            rows,
+            targets: vec![
+                Target {
+                    target: s("RSS grows < 100 MB"),
+                    measured: format!("{} MiB", num(g, 1)),
+                    verdict: at_most(g * MIB, 100e6),
+                },
+                Target {
+                    target: s("throughput ≥ 0.8× wrk's"),
+                    measured: format!("{}×", num(ratio, 2)),
+                    verdict: at_least(ratio, 0.8),
+                },
+            ],
+            notes,
+        })
+    }
+
+    /// (e) Arrival rate: 10,000 iterations/s.
+    pub fn arrival_rate(&mut self) -> Result<Section> {
+        let rate = 10_000u32;
+        let module = self.root.join("crates/throng-cli/assets/quick-get.wasm");
+        let plan = self.runs.join("e-plan.toml");
+        std::fs::write(
+            &plan,
+            format!(
+                "module = \"{}\"\n\n[params]\nurl = \"{}\"\n\n[scenario]\nexecutor = \"constant-arrival-rate\"\nrate = {rate}\nduration = \"{}s\"\npre_allocated_vus = 200\nmax_vus = 2000\n",
+                module.display(),
+                self.url("/"),
+                self.secs
+            ),
+        )?;
+        let (mut achieved, mut lag99, mut lagmax, mut core, mut dropped) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), 0);
+        let mut commands = Vec::new();
+        let mut notes = Vec::new();
+        for rep in 1..=self.reps {
+            let label = format!("e-throng-{rep}");
+            let out = self.runs.join(format!("{label}.json"));
+            let mut job = self.throng_job(
+                &label,
+                vec![
+                    s("run"),
+                    plan.display().to_string(),
+                    s("--out"),
+                    out.display().to_string(),
+                ],
+            );
+            job.fresh_files = vec![out.clone()];
+            if rep == 1 {
+                commands.push(job.shown());
+            }
+            let obs = self.measure(&job)?;
+            match std::fs::read_to_string(&out)
+                .map_err(anyhow::Error::from)
+                .and_then(|t| parse::throng(&t))
+            {
+                Ok(r) => {
+                    achieved.push(r.iterations as f64 / self.secs as f64);
+                    lag99.push(r.lag_p99_ms);
+                    lagmax.push(r.lag_max_ms);
+                    core.push(obs.cpu_s / r.duration_s.max(1e-9) * 100.0);
+                    dropped += r.dropped;
+                }
+                Err(e) => notes.push(format!(
+                    "{label}: {e:#} ({}; {})",
+                    obs.status,
+                    first_lines(&obs.stderr, 3)
+                )),
+            }
+        }
+        let med = |v: &Vec<f64>| Summary::of(v).map_or(f64::NAN, |s| s.median);
+        let off = (med(&achieved) / f64::from(rate) - 1.0).abs() * 100.0;
+        notes.push(format!("Plan (`{}`): the bundled quick-get component under `constant-arrival-rate`, rate {rate}/s, {} s, 200 pre-allocated VUs, at most 2,000. Achieved = iterations ÷ the scheduled {} s; generator core = process CPU time ÷ the run's duration.", plan.display(), self.secs, self.secs));
+        Ok(Section {
+            title: s("(e) Arrival rate 10,000 iterations/s"),
+            about: s("throng alone (no peer has an open-model executor with a lag figure)."),
+            commands,
+            header: vec![
+                s("achieved iterations/s"),
+                s("schedule lag p99, ms"),
+                s("schedule lag max, ms"),
+                s("generator core %"),
+                s("dropped"),
+            ],
+            rows: vec![vec![
+                summary(Summary::of(&achieved), 0),
+                summary(Summary::of(&lag99), 3),
+                summary(Summary::of(&lagmax), 1),
+                summary(Summary::of(&core), 0),
+                s(dropped),
+            ]],
+            targets: vec![
+                Target {
+                    target: s("10,000/s held within 1 %"),
+                    measured: format!("{} % off", num(off, 2)),
+                    verdict: at_most(off, 1.0),
+                },
+                Target {
+                    target: s("p99 schedule lag ≤ 1 ms"),
+                    measured: format!("{} ms", num(med(&lag99), 3)),
+                    verdict: at_most(med(&lag99), 1.0),
+                },
+                Target {
+                    target: s("generator core below 80 %"),
+                    measured: format!("{} %", num(med(&core), 0)),
+                    verdict: at_most(med(&core), 80.0),
+                },
+            ],
+            notes,
+        })
+    }
+
+    /// (o) Engine overhead: throng at 1 VU against a bare hyper loop.
+    pub fn overhead(&mut self) -> Result<Section> {
+        let url = self.url("/");
+        let secs = self.secs;
+        let mut hyper: Vec<HyperReport> = Vec::new();
+        let mut throng: Vec<(parse::ThrongRun, f64)> = Vec::new();
+        let mut commands = Vec::new();
+        let mut notes = Vec::new();
+        for rep in 1..=self.reps {
+            let label = format!("o-hyper-{rep}");
+            let report_path = self.runs.join(format!("{label}.report.json"));
+            let mut job = self.job(
+                &label,
+                &self.tools.xtask,
+                vec![
+                    s("bench"),
+                    s("__hyper"),
+                    s("--url"),
+                    url.clone(),
+                    s("--seconds"),
+                    s(secs),
+                    s("--report"),
+                    report_path.display().to_string(),
+                ],
+            );
+            job.fresh_files = vec![report_path.clone()];
+            if rep == 1 {
+                commands.push(job.shown());
+            }
+            let obs = self.measure(&job)?;
+            match std::fs::read(&report_path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<HyperReport>(&b).ok())
+            {
+                Some(r) => {
+                    hyper.push(r);
+                    notes.push(format!(
+                        "{label}: bare hyper {:.2} µs CPU per request",
+                        obs.cpu_s * 1e6 / r.requests.max(1) as f64
+                    ));
+                }
+                None => notes.push(format!(
+                    "{label}: no report ({}; {})",
+                    obs.status,
+                    first_lines(&obs.stderr, 3)
+                )),
+            }
+            let label = format!("o-throng-{rep}");
+            let out = self.runs.join(format!("{label}.json"));
+            let Some(job) = self.peer_job(Peer::Throng, &label, &url, 1, &out) else {
+                continue;
+            };
+            if rep == 1 {
+                commands.push(job.shown());
+            }
+            let obs = self.measure(&job)?;
+            match std::fs::read_to_string(&out)
+                .map_err(anyhow::Error::from)
+                .and_then(|t| parse::throng(&t))
+            {
+                Ok(r) => throng.push((r, obs.cpu_s * 1e6 / r.requests.max(1) as f64)),
+                Err(e) => notes.push(format!("{label}: {e:#} ({})", obs.status)),
+            }
+        }
+        notes.retain(|n| !n.contains("bare hyper") || n.starts_with("o-hyper-1"));
+        let h =
+            |f: &dyn Fn(&HyperReport) -> f64| Summary::of(&hyper.iter().map(f).collect::<Vec<_>>());
+        let t = |f: &dyn Fn(&(parse::ThrongRun, f64)) -> f64| {
+            Summary::of(&throng.iter().map(f).collect::<Vec<_>>())
+        };
+        let h_p50 = h(&|r| r.p50_us as f64);
+        let h_p99 = h(&|r| r.p99_us as f64);
+        let h_mean = h(&|r| r.mean_us);
+        let h_rps = h(&|r| r.requests as f64 / secs as f64);
+        let t_p50 = t(&|(r, _)| r.p50_ms * 1e3);
+        let t_p99 = t(&|(r, _)| r.p99_ms * 1e3);
+        let t_mean = t(&|(r, _)| r.duration_s * 1e6 / r.iterations.max(1) as f64);
+        let t_rps = t(&|(r, _)| r.req_per_s);
+        let t_cpu = t(&|(_, c)| *c);
+        let m = |x: Option<Summary>| x.map_or(f64::NAN, |s| s.median);
+        let added_mean = m(t_mean) - m(h_mean);
+        self.idle_rss()?;
+        notes.push(format!(
+            "A throng with 1 VU that only thinks (1–5 s) uses {} % of a core: the fixed cost per second (epoch ticker, sampler, timers) that the 1-VU CPU per request above includes.",
+            num(self.idle_cpu_pct, 1)
+        ));
+        Ok(Section {
+            title: s("(o) Engine overhead: throng at 1 VU vs a bare hyper client"),
+            about: format!(
+                "One connection, sequential GETs of `{url}` for {secs} s. The bare client is hyper's \
+                 `client::conn::http1` on a current-thread tokio runtime (`xtask bench __hyper`). throng \
+                 runs the quick-get journey with 1 VU; its p50/p99 are its own `http_req_duration` (timed \
+                 in the host), its mean per iteration is the run's wall time ÷ iterations, so it holds \
+                 everything on the path: the guest, the host calls, the metrics."
+            ),
+            commands,
+            header: vec![
+                s("client"),
+                s("req/s"),
+                s("p50 µs"),
+                s("p99 µs"),
+                s("mean µs per request / iteration"),
+                s("µs CPU / request"),
+            ],
+            rows: vec![
+                vec![
+                    s("bare hyper"),
+                    summary(h_rps, 0),
+                    summary(h_p50, 0),
+                    summary(h_p99, 0),
+                    summary(h_mean, 1),
+                    s("see note"),
+                ],
+                vec![
+                    s("throng, 1 VU"),
+                    summary(t_rps, 0),
+                    summary(t_p50, 0),
+                    summary(t_p99, 0),
+                    summary(t_mean, 1),
+                    summary(t_cpu, 2),
+                ],
+                vec![
+                    s("throng − hyper"),
+                    s(""),
+                    signed(m(t_p50) - m(h_p50), 0),
+                    signed(m(t_p99) - m(h_p99), 0),
+                    signed(added_mean, 1),
+                    s(""),
+                ],
+            ],
+            targets: vec![Target {
+                target: s("a scripted VU costs almost nothing over a hand-written hyper loop"),
+                measured: format!("{} µs per iteration (mean)", signed(added_mean, 1)),
+                verdict: s("see (a) for CPU per request at 50 VUs"),
+            }],
+            notes,
+        })
+    }
+
+    /// BENCHMARKS.md for the sections run.
+    pub fn render(&self, invocation: &str, sections: &[Section]) -> String {
+        let r = self.rule;
+        report::render(&report::Document {
+            invocation: invocation.to_owned(),
+            machine: machine(),
+            versions: &self.tools.versions,
+            missing: &self.tools.missing,
+            nginx_config: nginx::config_text(&self.dir.join("nginx"), self.nginx.port),
+            reps: self.reps,
+            secs: self.secs,
+            sections,
+            noise: &self.noise,
+            rule: format!(
+                "Before each run the harness waits (at most {} s) until the 1-minute load average is ≤ {} and a 1 s sample of the machine's CPU is ≤ {} % of one core. After it, the machine's busy time (user, nice, system and steal from /proc/stat; the softirq time in which the kernel delivers the measured loopback traffic is left out) minus the generator's and the target's (/proc/<pid>/stat) is the background; above {} % of one core the run is redone, at most {} times.",
+                r.wait_max.as_secs(),
+                r.quiet_load1,
+                r.quiet_cpu_pct,
+                r.redo_background_pct,
+                r.max_redos
+            ),
+        })
+    }
+}
+
+fn signed(x: f64, decimals: usize) -> String {
+    if x > 0.0 {
+        format!("+{}", num(x, decimals))
+    } else {
+        num(x, decimals)
+    }
+}
+
+fn open_files_limit() -> String {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .map(|l| l.split_whitespace().nth(3).unwrap_or("?").to_owned())
+        })
+        .unwrap_or_else(|| s("?"))
+}
+
+fn machine() -> Vec<(String, String)> {
+    let lscpu = Command::new("lscpu")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let field = |k: &str| {
+        lscpu
+            .lines()
+            .find(|l| l.trim_start().starts_with(k))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let kernel = Command::new("uname")
+        .arg("-r")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(s("?"), |kib| format!("{:.1} GiB", kib / MIB));
+    vec![
+        (s("CPU"), field("Model name")),
+        (s("cores"), field("CPU(s)")),
+        (s("kernel"), kernel),
+        (s("RAM"), mem),
+        (
+            s("vm.max_map_count"),
+            std::fs::read_to_string("/proc/sys/vm/max_map_count")
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        ),
+        (s("open files (soft)"), open_files_limit()),
+    ]
+}

@@ -159,13 +159,6 @@ fn guests() -> Result<()> {
     Ok(())
 }
 
-/// The cargo target folder: `CARGO_TARGET_DIR`, else `<root>/target`.
-fn target_dir() -> PathBuf {
-    env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
-}
-
 /// Tests compile guests for wasm32-wasip2; a fresh machine lacks the target.
 fn ensure_wasm_target() -> Result<()> {
     let installed = Command::new("rustup")

@@ -1,11 +1,11 @@
-//! `cargo xtask bench [--quick] [--only a,b,c,d,e,o]`: throng against its
+//! `cargo xtask bench [--quick] [--only a,b,c,d,e,o,l]`: throng against its
 //! peers (wrk, hey, ab, oha, Locust) on one nginx, in one run, written to
 //! BENCHMARKS.md.
 //!
 //! Scenarios: (a) throughput with a 13-byte body, (b) memory per VU waiting
 //! in think time, (c) start-up of many VUs, (d) 100 concurrent 25 MB
 //! downloads, (e) arrival-rate accuracy, (o) engine overhead against a bare
-//! hyper client. Each measured process is pinned to core 0 and the target to
+//! hyper client, (l) one journey in each guest language. Each measured process is pinned to core 0 and the target to
 //! core 1; every run waits for a quiet machine first and is redone when
 //! other processes used the CPU (see `noise`). Raw outputs stay under
 //! `$CARGO_TARGET_DIR/bench/runs/<unix time>/`.
@@ -27,7 +27,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 /// The scenarios `--only` knows, in the order they run.
-const SCENARIOS: &str = "abcdeo";
+const SCENARIOS: &str = "abcdeol";
 
 /// Parsed `cargo xtask bench` flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,7 @@ fn parse_options(args: &[String]) -> Result<Options> {
                 for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                     let c = part.chars().next().unwrap_or(' ');
                     if part.len() != 1 || !SCENARIOS.contains(c) {
-                        bail!("--only: unknown scenario `{part}` (known: a, b, c, d, e, o)");
+                        bail!("--only: unknown scenario `{part}` (known: a, b, c, d, e, o, l)");
                     }
                     if !only.contains(&c) {
                         only.push(c);
@@ -58,7 +58,7 @@ fn parse_options(args: &[String]) -> Result<Options> {
                 only.sort_by_key(|c| SCENARIOS.find(*c));
             }
             other => bail!(
-                "cargo xtask bench: unknown argument `{other}` (usage: cargo xtask bench [--quick] [--only a,b,c,d,e,o])"
+                "cargo xtask bench: unknown argument `{other}` (usage: cargo xtask bench [--quick] [--only a,b,c,d,e,o,l])"
             ),
         }
     }
@@ -98,6 +98,7 @@ pub fn main(root: &Path, target_dir: &Path, args: &[String]) -> Result<()> {
             'c' => bench.startup(),
             'd' => bench.downloads(),
             'e' => bench.arrival_rate(),
+            'l' => bench.languages(),
             _ => bench.overhead(),
         };
         match section {
@@ -116,14 +117,69 @@ pub fn main(root: &Path, target_dir: &Path, args: &[String]) -> Result<()> {
     }
     let md = bench.render(&invocation, &sections);
     let out: PathBuf = root.join("BENCHMARKS.md");
+    // A run of some scenarios replaces only their sections of the report a
+    // full run wrote, and says so in them.
+    let md = match std::fs::read_to_string(&out) {
+        Ok(old) if opts.only.len() < SCENARIOS.len() => {
+            merge_sections(&old, &md, &opts.only, &invocation)
+        }
+        _ => md,
+    };
     std::fs::write(&out, md).with_context(|| format!("writing {}", out.display()))?;
     println!("bench: wrote {}", out.display());
     Ok(())
 }
 
+/// `old` with the sections of `letters` taken from `new` (replaced in
+/// place, or added before the analysis), each marked as coming from
+/// `invocation`.
+fn merge_sections(old: &str, new: &str, letters: &[char], invocation: &str) -> String {
+    let mut out = old.to_owned();
+    for c in letters {
+        let heading = format!("## ({c}) ");
+        let Some(block) = section(new, &heading) else {
+            continue;
+        };
+        let marked = block.replacen(
+            "\n\n",
+            &format!("\n\n_From a separate invocation, `{invocation}`: compare its figures with each other, not with the sections above._\n\n"),
+            1,
+        );
+        out = match section(&out, &heading) {
+            Some(existing) => out.replacen(existing, &marked, 1),
+            None => match out.find("\n## Analysis") {
+                Some(at) => format!("{}\n{}{}", &out[..at], marked, &out[at..]),
+                None => format!("{out}\n{marked}"),
+            },
+        };
+    }
+    out
+}
+
+/// The block of `doc` from the line `heading…` to the next `## ` heading.
+fn section<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
+    let start = doc.find(&format!("\n{heading}")).map(|i| i + 1)?;
+    let end = doc[start + 3..]
+        .find("\n## ")
+        .map_or(doc.len(), |i| start + 3 + i + 1);
+    Some(&doc[start..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_partial_run_replaces_or_adds_only_its_sections() {
+        let old = "# B\n\n## (a) A\n\nold a\n\n## (l) L\n\nold l\n\n## Analysis\n\ntext\n";
+        let new = "# B\n\n## (l) L\n\nnew l\n\n## Noise\n";
+        let merged = merge_sections(old, new, &['l'], "cargo xtask bench --only l");
+        assert!(merged.contains("old a") && merged.contains("new l") && !merged.contains("old l"));
+        assert!(merged.contains("_From a separate invocation, `cargo xtask bench --only l`"));
+        let old = "# B\n\n## (a) A\n\nold a\n\n## Analysis\n\ntext\n";
+        let added = merge_sections(old, new, &['l'], "x");
+        assert!(added.find("new l").unwrap() < added.find("## Analysis").unwrap());
+    }
 
     fn args(s: &[&str]) -> Vec<String> {
         s.iter().map(|a| a.to_string()).collect()
@@ -136,7 +192,7 @@ mod tests {
             o,
             Options {
                 quick: false,
-                only: "abcdeo".chars().collect()
+                only: "abcdeol".chars().collect()
             }
         );
     }

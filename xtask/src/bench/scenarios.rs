@@ -1148,6 +1148,244 @@ impl Bench {
         })
     }
 
+    /// (l) The same journey in each guest language: the clinician (log in
+    /// once, then `ask`/`health` by weight) built from Rust, JavaScript and
+    /// Python, against throng's demo target pinned to core 1.
+    pub fn languages(&mut self) -> Result<Section> {
+        let target_dir = self.dir.parent().unwrap_or(&self.dir).to_owned();
+        let polyglot = target_dir.join("polyglot");
+        crate::js::build_examples(&self.root, &polyglot)?;
+        crate::python::build_examples(&self.root, &polyglot)?;
+        let mut guests = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        guests.current_dir(&self.root).args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "throng-test-guests",
+        ]);
+        if !guests
+            .status()
+            .context("building the Rust guests")?
+            .success()
+        {
+            bail!("cargo build --release -p throng-test-guests failed");
+        }
+        let rust = target_dir.join("guests/wasm32-wasip2/release/journey_clinician.wasm");
+        let journeys = [
+            ("Rust", rust),
+            ("JavaScript", polyglot.join("clinician-js.wasm")),
+            ("Python", polyglot.join("clinician-py.wasm")),
+        ];
+
+        let port = nginx::free_port()?;
+        let mut demo = Command::new("taskset");
+        demo.args(["-c", "1"])
+            .arg(&self.tools.throng)
+            .args(["target", "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--query-latency", "0ms"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut demo = demo.spawn().context("starting the demo target")?;
+        let result = self.languages_against(&journeys, port, demo.id());
+        runner::stop(&mut demo);
+        result
+    }
+
+    fn languages_against(
+        &mut self,
+        journeys: &[(&str, PathBuf)],
+        port: u16,
+        target_pid: u32,
+    ) -> Result<Section> {
+        std::thread::sleep(Duration::from_millis(300));
+        let base = format!("base_url=http://127.0.0.1:{port}");
+        let no_think = [s("-p"), s("think_min_s=0"), s("-p"), s("think_max_s=0")];
+        let mut rows = Vec::new();
+        let mut commands = Vec::new();
+        let mut notes = Vec::new();
+        let mut targets = Vec::new();
+        for (lang, wasm) in journeys {
+            let tag = lang.to_ascii_lowercase();
+            // Compile: `inspect` with an empty module cache, then again
+            // from the cache.
+            let cache = self.runs.join(format!("l-{tag}-cache"));
+            let _ = std::fs::remove_dir_all(&cache);
+            let inspect = |cache: &Path| -> Result<String> {
+                let out = Command::new(&self.tools.throng)
+                    .arg("inspect")
+                    .arg(wasm)
+                    .env("THRONG_CACHE_DIR", cache)
+                    .output()
+                    .context("throng inspect")?;
+                let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                Ok(text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("compile"))
+                    .map_or(s("–"), |t| t.trim().to_owned()))
+            };
+            let compile = inspect(&cache)?;
+            let cached = inspect(&cache)?;
+            commands.push(format!(
+                "THRONG_CACHE_DIR=<empty> {} inspect {}",
+                self.tools.throng.display(),
+                wasm.display()
+            ));
+            let size = std::fs::metadata(wasm).map(|m| m.len()).unwrap_or(0);
+
+            // Start cost: 200 VUs each doing on_start and one iteration,
+            // against 1 VU doing the same.
+            let start = |this: &mut Self, n: u32| -> Result<f64> {
+                let mut args = vec![
+                    s("run"),
+                    wasm.display().to_string(),
+                    s("--vus"),
+                    s(n),
+                    s("--iterations"),
+                    s(1),
+                    s("-p"),
+                    base.clone(),
+                ];
+                args.extend(no_think.iter().cloned());
+                let job = this.throng_job(&format!("l-{tag}-start-{n}"), args);
+                Ok(this.measure_with(&job, &[target_pid])?.wall_s)
+            };
+            let one = start(self, 1)?;
+            let many = start(self, 200)?;
+            let start_ms = (many - one).max(0.0) / 199.0 * 1000.0;
+
+            // Memory: 1,000 VUs and 1 VU, each asleep in a 60 s think time
+            // after its first iteration.
+            let rss_of = |this: &mut Self, n: u32| -> Result<f64> {
+                let label = format!("l-{tag}-rss-{n}");
+                let jsonl = this.runs.join(format!("{label}.jsonl"));
+                let mut job = this.throng_job(
+                    &label,
+                    vec![
+                        s("run"),
+                        wasm.display().to_string(),
+                        s("--vus"),
+                        s(n),
+                        s("--duration"),
+                        s("12s"),
+                        s("--graceful-stop"),
+                        s("0s"),
+                        s("-p"),
+                        base.clone(),
+                        s("-p"),
+                        s("think_min_s=60"),
+                        s("-p"),
+                        s("think_max_s=60"),
+                        s("--jsonl"),
+                        jsonl.display().to_string(),
+                    ],
+                );
+                job.rss_gate = RssGate::AfterFileContains(jsonl.clone(), format!("\"vus\":{n},"));
+                job.fresh_files = vec![jsonl];
+                job.timeout = Duration::from_secs(120);
+                let obs = this.measure_with(&job, &[target_pid])?;
+                median_of(&obs.rss).with_context(|| {
+                    format!(
+                        "{label}: no memory sample with every VU active ({})",
+                        obs.status
+                    )
+                })
+            };
+            let per_vu = match (rss_of(self, 1), rss_of(self, 1_000)) {
+                (Ok(idle), Ok(full)) => (full - idle) / 999.0,
+                (Err(e), _) | (_, Err(e)) => {
+                    notes.push(format!("{lang}: memory not measured: {e:#}"));
+                    f64::NAN
+                }
+            };
+
+            // Throughput: 50 VUs without think time, on one core.
+            let label = format!("l-{tag}-rps");
+            let out = self.runs.join(format!("{label}.json"));
+            let mut args = vec![
+                s("run"),
+                wasm.display().to_string(),
+                s("--vus"),
+                s(50),
+                s("--duration"),
+                format!("{}s", self.secs),
+                s("-p"),
+                base.clone(),
+                s("--out"),
+                out.display().to_string(),
+            ];
+            args.extend(no_think.iter().cloned());
+            let mut job = self.throng_job(&label, args);
+            job.fresh_files = vec![out.clone()];
+            commands.push(job.shown());
+            let obs = self.measure_with(&job, &[target_pid])?;
+            let run = std::fs::read_to_string(&out)
+                .ok()
+                .and_then(|t| parse::throng(&t).ok());
+            let (rps, cpu_us) = run.as_ref().map_or((f64::NAN, f64::NAN), |r| {
+                (r.req_per_s, obs.cpu_s * 1e6 / r.requests.max(1) as f64)
+            });
+            if run.as_ref().is_some_and(|r| r.failed > 0) {
+                notes.push(format!(
+                    "{lang}: some requests of the throughput run failed"
+                ));
+            }
+            rows.push(vec![
+                s(*lang),
+                format!("{} MB", num(size as f64 / 1e6, 2)),
+                compile,
+                cached,
+                num(start_ms, 2),
+                if per_vu.is_nan() {
+                    s("–")
+                } else {
+                    num(per_vu / KIB, 0)
+                },
+                num(rps, 0),
+                num(cpu_us, 1),
+            ]);
+            let goal = match *lang {
+                "JavaScript" => Some(("a JavaScript VU ≤ 2.5 MiB resident", 2.5 * KIB)),
+                "Python" => Some(("a Python VU ≤ 4 MiB resident", 4.0 * KIB)),
+                _ => None,
+            };
+            if let Some((text, kib)) = goal {
+                targets.push(Target {
+                    target: s(text),
+                    measured: format!("{} KiB", num(per_vu / KIB, 0)),
+                    verdict: at_most(per_vu / KIB, kib),
+                });
+            }
+        }
+        commands.push(format!(
+            "taskset -c 1 {} target --addr 127.0.0.1:{port} --query-latency 0ms",
+            self.tools.throng.display()
+        ));
+        Ok(Section {
+            title: s("(l) One journey in each guest language"),
+            about: s(
+                "The clinician journey (log in once per VU, then `ask` (POST /query) or `health` by weight 4:1, checks on every response) built from Rust (throng-sdk), JavaScript (componentize-js 0.23, examples/journeys/clinician-js) and Python (componentize-py 0.25.1, examples/journeys/clinician-py), run by throng on core 0 against throng's own demo target (`--query-latency 0ms`) on core 1. Compile: `throng inspect` with an empty module cache, then from the cache. Start cost per VU: (wall time of 200 VUs − of 1 VU) ÷ 199, each VU instantiated, logged in and run once. Memory per VU: (median RSS of 1,000 VUs − of 1 VU) ÷ 999, sampled once every VU is active and asleep in a 60 s think time. Throughput: 50 VUs with no think time for the run length, req/s from throng's results and CPU per request from /proc.",
+            ),
+            commands,
+            header: [
+                "language",
+                "component",
+                "compile",
+                "from cache",
+                "start ms/VU",
+                "KiB per VU (1,000 VUs)",
+                "req/s (50 VUs, 1 core)",
+                "µs CPU/request",
+            ]
+            .iter()
+            .map(|h| s(*h))
+            .collect(),
+            rows,
+            targets,
+            notes,
+        })
+    }
+
     /// BENCHMARKS.md for the sections run.
     pub fn render(&self, invocation: &str, sections: &[Section]) -> String {
         let r = self.rule;

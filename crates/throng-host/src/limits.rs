@@ -13,8 +13,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use wasmtime::{ResourceLimiter, Trap, WasmBacktrace};
-use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
 /// Table elements a VU may grow a table to: far more than any journey's
 /// function table, and a bound on a guest that grows tables in a loop.
@@ -95,8 +93,8 @@ fn humanize(d: Duration) -> String {
 /// Bytes of a guest's stderr kept: enough for a panic message.
 const STDERR_TAIL: usize = 1024;
 
-/// A guest's stderr, of which only the last [`STDERR_TAIL`] bytes are kept,
-/// so that a trap can say what a panicking guest printed. Nothing is
+/// The last [`STDERR_TAIL`] bytes a guest wrote to stderr (fed by
+/// `imports/stdio.rs`), so that a trap can say what a panicking guest
 /// printed; a guest that writes without end only overwrites the tail.
 #[derive(Clone, Default)]
 pub(crate) struct StderrTail {
@@ -133,67 +131,6 @@ impl StderrTail {
             .collect();
         let last = lines[lines.len().saturating_sub(2)..].join(" ");
         (!last.is_empty()).then_some(last)
-    }
-}
-
-impl IsTerminal for StderrTail {
-    fn is_terminal(&self) -> bool {
-        false
-    }
-}
-
-impl StdoutStream for StderrTail {
-    fn p2_stream(&self) -> Box<dyn OutputStream> {
-        Box::new(self.clone())
-    }
-
-    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
-        Box::new(self.clone())
-    }
-}
-
-#[wasmtime_wasi::async_trait]
-impl Pollable for StderrTail {
-    async fn ready(&mut self) {}
-}
-
-impl OutputStream for StderrTail {
-    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
-        self.push(&bytes);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> StreamResult<()> {
-        Ok(())
-    }
-
-    fn check_write(&mut self) -> StreamResult<usize> {
-        Ok(64 * 1024)
-    }
-}
-
-impl tokio::io::AsyncWrite for StderrTail {
-    fn poll_write(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        self.push(buf);
-        std::task::Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
     }
 }
 

@@ -136,7 +136,7 @@ impl<F: VuFactory> VuLoop<F> {
             done += 1;
             // No pause after the last iteration of a budget.
             if self.budget_left(done) {
-                ctx.pause(&mut rng, began).await;
+                ctx.pause(&mut vu, &mut rng, began).await;
             }
         }
         drop(active);

@@ -46,4 +46,4 @@ pub use plan::{
 pub use run::{Run, RunControl, RunError, RunStats, ScenarioEntry, ScenarioStats};
 pub use scenario::GIVE_UP_AFTER;
 pub use tasks::TaskPicker;
-pub use vu::{TaskInfo, VirtualUser, VuError, VuFactory, VuInfo};
+pub use vu::{REST_AFTER, TaskInfo, VirtualUser, VuError, VuFactory, VuInfo};

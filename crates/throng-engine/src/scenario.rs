@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::live::ScenarioLive;
 use crate::plan::ThinkTime;
 use crate::tasks::TaskPicker;
-use crate::vu::{VirtualUser, VuFactory, VuInfo};
+use crate::vu::{REST_AFTER, VirtualUser, VuFactory, VuInfo};
 
 /// The shared state of one running scenario.
 pub(crate) struct ScenarioCtx<F> {
@@ -146,8 +146,8 @@ impl<F: VuFactory> ScenarioCtx<F> {
     }
 
     /// The pause after an iteration that began at `began`; ends early when
-    /// the scenario stops.
-    pub async fn pause(&self, rng: &mut SmallRng, began: Instant) {
+    /// the scenario stops. A long one lets the VU rest first.
+    pub async fn pause(&self, vu: &mut F::Vu, rng: &mut SmallRng, began: Instant) {
         let until = match self.think {
             None => return,
             Some(ThinkTime::Constant(d)) => Instant::now() + d,
@@ -155,6 +155,9 @@ impl<F: VuFactory> ScenarioCtx<F> {
             Some(ThinkTime::Uniform(lo, hi)) => Instant::now() + rng.random_range(lo..=hi),
             Some(ThinkTime::Pacing(every)) => began + every,
         };
+        if until.saturating_duration_since(Instant::now()) >= REST_AFTER {
+            vu.rest();
+        }
         tokio::select! {
             _ = tokio::time::sleep_until(until) => {}
             _ = self.stop.cancelled() => {}

@@ -68,7 +68,15 @@ pub trait VirtualUser: Send + 'static {
     ) -> impl Future<Output = Result<(), VuError>> + Send;
     /// Once after the last iteration.
     fn on_stop(&mut self) -> impl Future<Output = ()> + Send;
+    /// The VU is about to wait at least [`REST_AFTER`] before its next
+    /// call: a chance to give back memory it only needs while it runs.
+    fn rest(&mut self) {}
 }
+
+/// Pauses at least this long let a VU [`rest`](VirtualUser::rest).
+/// Resting costs a few microseconds and the page faults of the next
+/// iteration; below this the memory would come back too soon to matter.
+pub const REST_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Makes virtual users. Shared by every VU task of a run.
 pub trait VuFactory: Send + Sync + 'static {

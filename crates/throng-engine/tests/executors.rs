@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use throng_engine::{
-    Executor, Run, RunStats, Scenario, ScenarioEntry, ScenarioStats, Stage, Start, TaskInfo,
-    ThinkTime, VirtualUser, VuError, VuFactory, VuInfo, ramping_vus_at,
+    Executor, REST_AFTER, Run, RunStats, Scenario, ScenarioEntry, ScenarioStats, Stage, Start,
+    TaskInfo, ThinkTime, VirtualUser, VuError, VuFactory, VuInfo, ramping_vus_at,
 };
 use throng_metrics::{Metrics, RunMeta, RunResults};
 use tokio::time::Instant;
@@ -46,6 +46,7 @@ struct Counters {
     started: AtomicU64,
     iterations: AtomicU64,
     stopped: AtomicU64,
+    rested: AtomicU64,
 }
 
 struct Shared {
@@ -95,6 +96,9 @@ impl VirtualUser for FakeVu {
     }
     async fn on_stop(&mut self) {
         self.shared.counters.stopped.fetch_add(1, Ordering::Relaxed);
+    }
+    fn rest(&mut self) {
+        self.shared.counters.rested.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -624,6 +628,31 @@ async fn arrivals_whose_vu_cannot_start_are_dropped_and_free_their_slot() {
     );
     // 1 pre-allocated + one worker per arrival, each slot freed on failure.
     assert_eq!(r.totals.vu_start_failures, 11);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_vu_rests_before_long_pauses_only() {
+    // 3 VUs x 4 iterations: 3 pauses each between them.
+    for (think, rests) in [
+        (ThinkTime::Constant(ms(200)), 0),
+        (ThinkTime::Constant(REST_AFTER), 9),
+        (ThinkTime::Uniform(secs(1), secs(5)), 9),
+        // Pacing pauses for what is left of the period: 600 - 100 ms.
+        (ThinkTime::Pacing(ms(600)), 9),
+        (ThinkTime::Pacing(ms(500)), 0),
+    ] {
+        let factory = Factory::new(ms(100));
+        let metrics = Arc::new(Metrics::new());
+        let mut scenario = scenario(Executor::PerVuIterations {
+            vus: 3,
+            iterations: 4,
+            max_duration: secs(60),
+        });
+        scenario.think_time = Some(think);
+        run(scenario, &factory, &metrics).await;
+        assert_eq!(factory.count(|c| &c.iterations), 12);
+        assert_eq!(factory.count(|c| &c.rested), rests, "{think:?}");
+    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -11,6 +11,7 @@ use crate::bindings::Vu;
 use crate::capacity::MemoryLayout;
 use crate::error::{LoadError, chain};
 use crate::imports::log::LogSink;
+use crate::stacks::Stacks;
 use crate::state::VuState;
 
 /// Knobs of the embedding.
@@ -133,6 +134,9 @@ fn wasmtime_config(layout: MemoryLayout) -> Config {
     // to spare is wasmtime's default margin. Pages are only touched when
     // used.
     config.async_stack_size(2 << 20);
+    // throng makes those stacks, so that a VU can give its stack's pages
+    // back while it thinks (`stacks.rs`).
+    config.with_host_stack(Arc::new(Stacks));
     if layout == MemoryLayout::Compact {
         // Many VUs (`capacity.rs`): each linear memory is one mapping of
         // its own size, with no reservation or guard regions around it

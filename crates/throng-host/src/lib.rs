@@ -40,6 +40,7 @@ mod imports;
 mod inspect;
 mod journey;
 mod limits;
+mod stacks;
 mod state;
 mod vu;
 

@@ -18,6 +18,7 @@ use crate::imports::metrics::{OpenTransaction, Warned};
 use crate::imports::stdio::GuestOutput;
 use crate::imports::wasi_http::Hooks;
 use crate::limits::{StderrTail, VuLimits};
+use crate::stacks::VuStack;
 
 /// The data of one VU's store: everything its imports need.
 pub struct VuState {
@@ -48,6 +49,8 @@ pub struct VuState {
     pub(crate) deadline: Option<Instant>,
     /// The last bytes the guest wrote to stderr, for trap messages.
     pub(crate) stderr: StderrTail,
+    /// The fiber stack the VU's calls run on, once known (`stacks.rs`).
+    pub(crate) stack: Option<VuStack>,
     wasi: WasiCtx,
     wasi_http: WasiHttpCtx,
     wasi_http_hooks: Hooks,
@@ -95,6 +98,7 @@ impl VuState {
             limits: VuLimits::new(host.options.max_memory),
             deadline: None,
             stderr,
+            stack: None,
             wasi_http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
         }
@@ -122,6 +126,7 @@ impl VuState {
             deadline: None,
             wasi: locked_down_wasi(&LogGate::new(None, 0, 0), &StderrTail::default()),
             stderr: StderrTail::default(),
+            stack: None,
             wasi_http: WasiHttpCtx::new(),
             wasi_http_hooks: Hooks::new(None, None),
             table: ResourceTable::new(),

@@ -14,6 +14,7 @@ use crate::config::Host;
 use crate::imports::metrics::Warned;
 use crate::journey::Journey;
 use crate::limits::{DeadlineExceeded, describe_trap};
+use crate::stacks::{VuStack, watch};
 use crate::state::{VuSetup, VuState};
 
 /// Makes [`WasmVu`]s from one journey: implements the engine's factory.
@@ -66,6 +67,8 @@ impl VuFactory {
 pub struct WasmVu {
     store: Store<VuState>,
     vu: Vu,
+    /// The fiber stack the store's calls run on, once wasmtime made it.
+    stack: Option<VuStack>,
     /// How long each guest call may run (`iteration_timeout`).
     timeout: Duration,
 }
@@ -108,8 +111,12 @@ impl throng_engine::VuFactory for VuFactory {
             )),
         });
         arm(&mut store, timeout);
-        let instantiated =
-            tokio::time::timeout(timeout, self.journey.pre.instantiate_async(&mut store)).await;
+        let mut stack = None;
+        let instantiated = tokio::time::timeout(
+            timeout,
+            watch(self.journey.pre.instantiate_async(&mut store), &mut stack),
+        )
+        .await;
         store.data_mut().deadline = None;
         let vu = match instantiated {
             Ok(Ok(vu)) => vu,
@@ -126,7 +133,14 @@ impl throng_engine::VuFactory for VuFactory {
                 )));
             }
         };
-        Ok(WasmVu { store, vu, timeout })
+        // Its guest calls may give back their stack while they sleep.
+        store.data_mut().stack = stack.clone();
+        Ok(WasmVu {
+            store,
+            vu,
+            stack,
+            timeout,
+        })
     }
 }
 
@@ -170,6 +184,9 @@ impl WasmVu {
         let state = self.store.data_mut();
         state.deadline = None;
         state.interrupt_open_transactions();
+        if !VuStack::same(&state.stack, &self.stack) {
+            state.stack = self.stack.clone();
+        }
     }
 }
 
@@ -177,7 +194,7 @@ impl VirtualUser for WasmVu {
     async fn on_start(&mut self) -> Result<(), VuError> {
         arm(&mut self.store, self.timeout);
         let call = self.vu.throng_vu_journey().call_on_start(&mut self.store);
-        let result = tokio::time::timeout(self.timeout, call).await;
+        let result = tokio::time::timeout(self.timeout, watch(call, &mut self.stack)).await;
         self.disarm();
         match self.lost("on_start", result)? {
             Ok(()) => Ok(()),
@@ -195,7 +212,7 @@ impl VirtualUser for WasmVu {
             .vu
             .throng_vu_journey()
             .call_iteration(&mut self.store, task);
-        let result = tokio::time::timeout(self.timeout, call).await;
+        let result = tokio::time::timeout(self.timeout, watch(call, &mut self.stack)).await;
         self.disarm();
         self.store.data_mut().task.clear();
         match self.lost("iteration", result)? {
@@ -208,7 +225,13 @@ impl VirtualUser for WasmVu {
         arm(&mut self.store, self.timeout);
         let call = self.vu.throng_vu_journey().call_on_stop(&mut self.store);
         // A failing on_stop has nothing left to spoil; its trap is dropped.
-        let _ = tokio::time::timeout(self.timeout, call).await;
+        let _ = tokio::time::timeout(self.timeout, watch(call, &mut self.stack)).await;
         self.disarm();
+    }
+
+    fn rest(&mut self) {
+        if let Some(stack) = &self.stack {
+            stack.release(&mut self.store);
+        }
     }
 }

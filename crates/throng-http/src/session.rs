@@ -61,8 +61,13 @@ impl Session {
         let mut watch = Stopwatch::start();
         let mut received = 0;
         let limit = req.timeout.unwrap_or(self.client.shared.default_timeout);
-        let outcome = tokio::time::timeout(limit, self.exchange(req, &mut watch, &mut received));
-        let failure = match outcome.await {
+        // The exchange's state (~9 KiB: hyper's handshake and send) lives
+        // on the heap, not inline in this future: the future of a guest's
+        // `send` is polled on the VU's fiber stack, and every KiB it holds
+        // inline there becomes resident stack memory of each VU.
+        let exchange = Box::pin(self.exchange(req, &mut watch, &mut received));
+        let outcome = tokio::time::timeout(limit, exchange).await;
+        let failure = match outcome {
             Ok(Ok(response)) => return Ok(response),
             Ok(Err(failure)) => failure,
             Err(_) => Failure::new(

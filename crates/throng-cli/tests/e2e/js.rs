@@ -13,7 +13,7 @@ use crate::check;
 use crate::harness::{cache_dir, exclusive, target, target_with, throng};
 
 /// A built JavaScript journey, `<THRONG_POLYGLOT_DIR>/<name>.wasm`.
-fn component(name: &str) -> PathBuf {
+pub(crate) fn component(name: &str) -> PathBuf {
     let dir = std::env::var_os("THRONG_POLYGLOT_DIR").unwrap_or_else(|| {
         panic!(
             "THRONG_POLYGLOT_DIR is not set: run the tests with `cargo xtask test`, \

@@ -23,6 +23,7 @@ mod load_models;
 mod modes;
 mod outputs;
 mod python;
+mod resting;
 mod sandbox;
 mod signals;
 mod thresholds;

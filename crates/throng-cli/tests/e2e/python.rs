@@ -14,7 +14,7 @@ use crate::harness::{cache_dir, exclusive, target, target_with, throng};
 
 /// The path of the Python component `name` (`clinician-py`), built by
 /// `cargo xtask test` into `$THRONG_POLYGLOT_DIR`.
-fn component(name: &str) -> String {
+pub(crate) fn component(name: &str) -> String {
     let dir = std::env::var("THRONG_POLYGLOT_DIR").unwrap_or_else(|_| {
         panic!("THRONG_POLYGLOT_DIR is not set: run the tests with `cargo xtask test`, which builds the Python journeys")
     });

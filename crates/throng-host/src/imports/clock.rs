@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use throng_engine::REST_AFTER;
+
 use crate::bindings::throng::vu::clock::Host;
 use crate::state::VuState;
 
@@ -11,7 +13,15 @@ impl Host for VuState {
     }
 
     async fn sleep_ms(&mut self, ms: u64) {
+        let pause = Duration::from_millis(ms);
+        if pause >= REST_AFTER
+            && let Some(stack) = &self.stack
+        {
+            // Think time inside the guest: its frames stay on the fiber
+            // stack, but the pages deeper calls touched can go.
+            stack.release_below_here();
+        }
         // The VU's fiber is suspended here; no thread waits.
-        tokio::time::sleep(Duration::from_millis(ms)).await;
+        tokio::time::sleep(pause).await;
     }
 }

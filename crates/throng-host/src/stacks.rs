@@ -1,0 +1,282 @@
+//! Fiber stacks that a VU gives back to the OS while it thinks.
+//!
+//! Every guest call runs on a wasmtime fiber. The fiber's stack
+//! (`async_stack_size`, 2 MiB of address space) stays with the VU's store
+//! between calls: wasmtime keeps a store's last stack for its next call,
+//! and so keeps every page a call ever touched resident. For a Rust VU
+//! that sends HTTP that is ~76 KiB, most of what an idle VU costs (see
+//! BENCHMARKS.md, (b)).
+//!
+//! throng therefore makes the stacks itself ([`wasmtime::Config::with_host_stack`]):
+//! the same layout as wasmtime's own (one mapping, a guard page at the
+//! bottom), but each stack is shared with the VU whose store it serves.
+//! A VU about to think for a while discards the stack's pages
+//! ([`VuStack::release`], `madvise(MADV_DONTNEED)`); its next call finds
+//! zeroed pages and faults in only what it touches.
+//!
+//! Which stack is a VU's is learnt when wasmtime makes it: that happens
+//! synchronously inside a poll of one of the store's futures, so
+//! [`watch`] notes any stack made during its own polls of the future it
+//! wraps.
+#![allow(unsafe_code)]
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::ops::Range;
+use std::pin::pin;
+use std::sync::Arc;
+
+use rustix::mm::{Advice, MapFlags, MprotectFlags, ProtFlags};
+
+/// One stack's mapping: a guard page at the bottom, the stack above it.
+struct Mapping {
+    base: usize,
+    len: usize,
+    guard: usize,
+}
+
+// SAFETY: the mapping is plain memory owned by this value; the addresses
+// are only handed to wasmtime (which runs one fiber on it at a time) and to
+// `madvise` while no fiber runs on it.
+unsafe impl Send for Mapping {}
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    fn new(size: usize) -> std::io::Result<Mapping> {
+        let guard = rustix::param::page_size();
+        let size = size.div_ceil(guard).max(1) * guard;
+        let len = size + guard;
+        // SAFETY: a fresh anonymous mapping at an address of the kernel's
+        // choosing aliases nothing; the guard page stays inaccessible and
+        // the rest is made read-write, exactly wasmtime's own fiber layout.
+        unsafe {
+            let base = rustix::mm::mmap_anonymous(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )?;
+            let stack = base.byte_add(guard);
+            if let Err(e) =
+                rustix::mm::mprotect(stack, size, MprotectFlags::READ | MprotectFlags::WRITE)
+            {
+                let _ = rustix::mm::munmap(base, len);
+                return Err(e.into());
+            }
+            Ok(Mapping {
+                base: base as usize,
+                len,
+                guard,
+            })
+        }
+    }
+
+    fn stack(&self) -> Range<usize> {
+        self.base + self.guard..self.base + self.len
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: the mapping is ours, and this is its last owner: neither
+        // wasmtime (its `Stack` is gone) nor a VU uses it any more.
+        let _ = unsafe { rustix::mm::munmap(self.base as *mut _, self.len) };
+    }
+}
+
+thread_local! {
+    /// The stack wasmtime made last on this thread, until [`watch`] takes it.
+    static MADE: RefCell<Option<Arc<Mapping>>> = const { RefCell::new(None) };
+}
+
+/// Makes the fiber stacks of every store of the engine.
+pub(crate) struct Stacks;
+
+// SAFETY: each stack is a fresh, page-aligned, zero-filled mapping with an
+// inaccessible guard page below it, that lives as long as wasmtime holds
+// the `Stack` (and longer if a VU still holds it).
+unsafe impl wasmtime::StackCreator for Stacks {
+    fn new_stack(
+        &self,
+        size: usize,
+        _zeroed: bool,
+    ) -> Result<Box<dyn wasmtime::StackMemory>, wasmtime::Error> {
+        // Fresh anonymous memory is zeroed whether asked or not.
+        let mapping = Arc::new(Mapping::new(size)?);
+        MADE.with(|made| *made.borrow_mut() = Some(mapping.clone()));
+        Ok(Box::new(Stack(mapping)))
+    }
+}
+
+/// wasmtime's view of one stack.
+struct Stack(Arc<Mapping>);
+
+// SAFETY: the ranges describe the mapping `Stack` keeps alive.
+unsafe impl wasmtime::StackMemory for Stack {
+    fn top(&self) -> *mut u8 {
+        self.0.stack().end as *mut u8
+    }
+
+    fn range(&self) -> Range<usize> {
+        self.0.stack()
+    }
+
+    fn guard_range(&self) -> Range<*mut u8> {
+        self.0.base as *mut u8..(self.0.base + self.0.guard) as *mut u8
+    }
+}
+
+/// The fiber stack a VU's store runs its calls on.
+#[derive(Clone)]
+pub(crate) struct VuStack(Arc<Mapping>);
+
+/// What [`VuStack::release_below_here`] keeps below its own frame: room
+/// for the `madvise` system call it makes from there (rustix issues it
+/// inline: a few words of stack) and the ABI's 128-byte red zone, many
+/// times over.
+const KEEP_BELOW: usize = 4 << 10;
+
+impl VuStack {
+    /// Give the stack's resident pages back to the OS; they read as zeros
+    /// when next touched. `store` is the store this stack serves: holding
+    /// it mutably proves that none of its calls is under way, since each
+    /// call's future borrows the store until it is done or dropped (and a
+    /// dropped call's fiber has ended).
+    pub(crate) fn release<T>(&self, store: &mut wasmtime::Store<T>) {
+        let _ = store;
+        let stack = self.0.stack();
+        // SAFETY: the range is a private anonymous read-write mapping kept
+        // alive by `self.0`; no fiber runs or is suspended on it (see
+        // above), and wasmtime writes a fresh frame at its top before each
+        // call. A failure only leaves the pages resident.
+        let _ = unsafe {
+            rustix::mm::madvise(stack.start as *mut _, stack.len(), Advice::LinuxDontNeed)
+        };
+    }
+}
+
+impl VuStack {
+    /// Whether both are the same stack.
+    pub(crate) fn same(a: &Option<VuStack>, b: &Option<VuStack>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => Arc::ptr_eq(&a.0, &b.0),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    /// Give back the pages of this stack below the caller, when the caller
+    /// runs on it: a guest asleep in a host call keeps its frames at the
+    /// top of the stack, while the pages an earlier, deeper call touched
+    /// (an HTTP send) lie unused below. Does nothing when called on
+    /// another stack.
+    #[inline(never)]
+    pub(crate) fn release_below_here(&self) {
+        let here = std::hint::black_box(0u8);
+        let sp = std::ptr::addr_of!(here) as usize;
+        let stack = self.0.stack();
+        if !stack.contains(&sp) {
+            return;
+        }
+        let page = self.0.guard;
+        let end = sp.saturating_sub(KEEP_BELOW) / page * page;
+        if end <= stack.start {
+            return;
+        }
+        // SAFETY: the stack grows down, so everything below this frame is
+        // free: no live frame of this or any caller lies there, only the
+        // frames this call makes, which `KEEP_BELOW` leaves alone. The
+        // range is part of the private read-write mapping `self.0` keeps
+        // alive; a page touched again later reads as zeros, as fresh
+        // stack memory does.
+        let _ = unsafe {
+            rustix::mm::madvise(
+                stack.start as *mut _,
+                end - stack.start,
+                Advice::LinuxDontNeed,
+            )
+        };
+    }
+}
+
+/// Run `future` (one of a store's calls) and note in `stack` any fiber
+/// stack wasmtime makes for it.
+pub(crate) async fn watch<F: Future>(future: F, stack: &mut Option<VuStack>) -> F::Output {
+    let mut future = pin!(future);
+    std::future::poll_fn(|cx| {
+        // Anything left over was made outside a watched poll; it is not
+        // this store's.
+        MADE.with(|made| made.borrow_mut().take());
+        let polled = future.as_mut().poll(cx);
+        if let Some(made) = MADE.with(|made| made.borrow_mut().take()) {
+            *stack = Some(VuStack(made));
+        }
+        polled
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmtime::StackCreator;
+
+    use super::*;
+
+    fn fill(memory: &dyn wasmtime::StackMemory, byte: u8) {
+        let range = memory.range();
+        // SAFETY: the test owns the stack; no fiber runs on it.
+        unsafe { std::ptr::write_bytes(range.start as *mut u8, byte, range.len()) }
+    }
+
+    fn all(memory: &dyn wasmtime::StackMemory, byte: u8) -> bool {
+        let range = memory.range();
+        // SAFETY: as above; the mapping is readable.
+        let stack = unsafe { std::slice::from_raw_parts(range.start as *const u8, range.len()) };
+        stack.iter().all(|&b| b == byte)
+    }
+
+    #[tokio::test]
+    async fn a_released_stack_reads_as_zeros_and_stays_usable() {
+        let mut slot = None;
+        let memory = watch(
+            async { Stacks.new_stack(64 << 10, false).unwrap() },
+            &mut slot,
+        )
+        .await;
+        let range = memory.range();
+        assert_eq!(range.len(), 64 << 10);
+        assert_eq!(memory.top() as usize, range.end);
+        assert_eq!(memory.guard_range().end as usize, range.start);
+        assert!(all(&*memory, 0));
+        fill(&*memory, 0xA5);
+
+        let vu_stack = slot.expect("the stack made inside the watched poll is noted");
+        let mut store = wasmtime::Store::new(&wasmtime::Engine::default(), ());
+        vu_stack.release(&mut store);
+        assert!(all(&*memory, 0));
+        fill(&*memory, 1);
+        assert!(all(&*memory, 1));
+    }
+
+    #[test]
+    fn release_below_here_keeps_what_lies_above_and_ignores_other_stacks() {
+        // Called from the test thread's own stack, not this one: nothing
+        // happens.
+        let memory = Stacks.new_stack(64 << 10, false).unwrap();
+        fill(&*memory, 7);
+        let stack = MADE
+            .with(|made| made.borrow_mut().take())
+            .map(VuStack)
+            .unwrap();
+        stack.release_below_here();
+        assert!(all(&*memory, 7));
+    }
+
+    #[tokio::test]
+    async fn a_stack_made_outside_a_watched_poll_is_not_noted() {
+        let _outside = Stacks.new_stack(16 << 10, false).unwrap();
+        let mut slot = None;
+        watch(async {}, &mut slot).await;
+        assert!(slot.is_none());
+    }
+}

@@ -1,15 +1,18 @@
-//! `cargo xtask bench [--quick] [--only a,b,c,d,e,o,l]`: throng against its
+//! `cargo xtask bench [--quick] [--only a,b,c,d,e,m,o,l]`: throng against its
 //! peers (wrk, hey, ab, oha, Locust) on one nginx, in one run, written to
 //! BENCHMARKS.md.
 //!
 //! Scenarios: (a) throughput with a 13-byte body, (b) memory per VU waiting
 //! in think time, (c) start-up of many VUs, (d) 100 concurrent 25 MB
-//! downloads, (e) arrival-rate accuracy, (o) engine overhead against a bare
-//! hyper client, (l) one journey in each guest language. Each measured process is pinned to core 0 and the target to
-//! core 1; every run waits for a quiet machine first and is redone when
-//! other processes used the CPU (see `noise`). Raw outputs stay under
+//! downloads, (e) arrival-rate accuracy, (m) memory over 10 M requests
+//! (metrics must not grow with the count), (o) engine overhead against a
+//! bare hyper client, (l) one journey in each guest language. Each measured
+//! process is pinned to core 0 and the target to core 1; every run waits
+//! for a quiet machine first and is redone when other processes used the
+//! CPU (see `noise`). Raw outputs stay under
 //! `$CARGO_TARGET_DIR/bench/runs/<unix time>/`.
 
+mod growth;
 mod install;
 mod nginx;
 mod noise;
@@ -27,7 +30,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 /// The scenarios `--only` knows, in the order they run.
-const SCENARIOS: &str = "abcdeol";
+const SCENARIOS: &str = "abcdemol";
 
 /// Parsed `cargo xtask bench` flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +52,7 @@ fn parse_options(args: &[String]) -> Result<Options> {
                 for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                     let c = part.chars().next().unwrap_or(' ');
                     if part.len() != 1 || !SCENARIOS.contains(c) {
-                        bail!("--only: unknown scenario `{part}` (known: a, b, c, d, e, o, l)");
+                        bail!("--only: unknown scenario `{part}` (known: a, b, c, d, e, m, o, l)");
                     }
                     if !only.contains(&c) {
                         only.push(c);
@@ -58,7 +61,7 @@ fn parse_options(args: &[String]) -> Result<Options> {
                 only.sort_by_key(|c| SCENARIOS.find(*c));
             }
             other => bail!(
-                "cargo xtask bench: unknown argument `{other}` (usage: cargo xtask bench [--quick] [--only a,b,c,d,e,o,l])"
+                "cargo xtask bench: unknown argument `{other}` (usage: cargo xtask bench [--quick] [--only a,b,c,d,e,m,o,l])"
             ),
         }
     }
@@ -99,6 +102,7 @@ pub fn main(root: &Path, target_dir: &Path, args: &[String]) -> Result<()> {
             'd' => bench.downloads(),
             'e' => bench.arrival_rate(),
             'l' => bench.languages(),
+            'm' => bench.metrics_memory(),
             _ => bench.overhead(),
         };
         match section {
@@ -192,19 +196,19 @@ mod tests {
             o,
             Options {
                 quick: false,
-                only: "abcdeol".chars().collect()
+                only: "abcdemol".chars().collect()
             }
         );
     }
 
     #[test]
     fn only_keeps_the_run_order_and_refuses_unknown_letters() {
-        let o = parse_options(&args(&["--quick", "--only", "e,a"])).unwrap();
+        let o = parse_options(&args(&["--quick", "--only", "m,e,a"])).unwrap();
         assert_eq!(
             o,
             Options {
                 quick: true,
-                only: vec!['a', 'e']
+                only: vec!['a', 'e', 'm']
             }
         );
         assert!(parse_options(&args(&["--only", "z"])).is_err());

@@ -280,6 +280,58 @@ pub fn throng(text: &str) -> Result<ThrongRun> {
     })
 }
 
+/// One line of throng's `--jsonl` stream (docs/outputs.md), the parts the
+/// harness reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StreamLine {
+    /// A `point`: a scenario's cumulative figures at one moment.
+    Point {
+        /// Seconds since the plan started.
+        t_s: f64,
+        /// Requests so far.
+        requests: u64,
+    },
+    /// The `end` line: the run's totals.
+    End {
+        /// `totals.requests`.
+        requests: u64,
+        /// `totals.failed`.
+        failed: u64,
+        /// `totals.req_per_s`.
+        req_per_s: f64,
+    },
+    /// A `threshold` line, or a type the harness does not read.
+    Other,
+}
+
+/// Parses one line of throng's `--jsonl` stream.
+pub fn throng_stream_line(line: &str) -> Result<StreamLine> {
+    let v: Value = serde_json::from_str(line).context("throng stream: JSON line")?;
+    let u = |p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_u64)
+            .with_context(|| format!("throng stream: no `{p}` in a `{}` line", v["type"]))
+    };
+    let f = |p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_f64)
+            .with_context(|| format!("throng stream: no `{p}` in a `{}` line", v["type"]))
+    };
+    Ok(match v["type"].as_str() {
+        Some("point") => StreamLine::Point {
+            t_s: f("/t_s")?,
+            requests: u("/requests")?,
+        },
+        Some("end") => StreamLine::End {
+            requests: u("/totals/requests")?,
+            failed: u("/totals/failed")?,
+            req_per_s: f("/totals/req_per_s")?,
+        },
+        Some(_) => StreamLine::Other,
+        None => return Err(anyhow!("throng stream: a line without `type`")),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +344,8 @@ mod tests {
     const OHA: &str = include_str!("fixtures/oha.json");
     const LOCUST: &str = include_str!("fixtures/locust_stats.csv");
     const THRONG: &str = include_str!("fixtures/throng-results.json");
+    // The `--jsonl` stream of a 2 M-request run (50 VUs, `--iterations 40000`).
+    const THRONG_STREAM: &str = include_str!("fixtures/throng-stream.jsonl");
 
     #[test]
     fn wrk_report() {
@@ -353,5 +407,42 @@ mod tests {
         assert_eq!(r.req_per_s, 5359.506236053415);
         assert_eq!(r.p99_ms, 28.127);
         assert!(throng(r#"{"schema":"other"}"#).is_err());
+    }
+
+    #[test]
+    fn throng_stream_points_and_end() {
+        let lines: Vec<StreamLine> = THRONG_STREAM
+            .lines()
+            .map(|l| throng_stream_line(l).unwrap())
+            .collect();
+        let points: Vec<(f64, u64)> = lines
+            .iter()
+            .filter_map(|l| match l {
+                StreamLine::Point { t_s, requests } => Some((*t_s, *requests)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(points.len(), 44);
+        assert_eq!(points[0], (0.0, 0));
+        assert_eq!(points[2], (2.0, 100_705));
+        // The last point is taken as the run stops.
+        assert_eq!(points[43], (42.202216522, 2_000_000));
+        assert_eq!(
+            lines.last(),
+            Some(&StreamLine::End {
+                requests: 2_000_000,
+                failed: 0,
+                req_per_s: 47396.74598027703
+            })
+        );
+    }
+
+    #[test]
+    fn throng_stream_skips_thresholds_and_refuses_broken_lines() {
+        let threshold = r#"{"type":"threshold","metric":"http_req_duration","expression":"p(95) < 500ms","observed":21.935,"unit":"ms","passed":true}"#;
+        assert_eq!(throng_stream_line(threshold).unwrap(), StreamLine::Other);
+        assert!(throng_stream_line(r#"{"type":"point","t_s":1.0}"#).is_err());
+        assert!(throng_stream_line(r#"{"requests":1}"#).is_err());
+        assert!(throng_stream_line("{\"type\":\"po").is_err());
     }
 }

@@ -3,6 +3,7 @@
 //! sampled, and the background CPU of the machine judged by the noise rule.
 
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
@@ -44,6 +45,12 @@ pub struct Job {
     pub rss_gate: RssGate,
     /// Files removed before each attempt (outputs the tool appends to).
     pub fresh_files: Vec<PathBuf>,
+    /// How often resident memory is sampled.
+    pub sample_every: Duration,
+    /// A file the process writes lines to as it runs (throng's `--jsonl`
+    /// stream): each new complete line is read at every sample and kept
+    /// with the time it was first seen.
+    pub follow: Option<PathBuf>,
 }
 
 impl Job {
@@ -59,6 +66,8 @@ impl Job {
             out_dir: out_dir.to_owned(),
             rss_gate: RssGate::Always,
             fresh_files: Vec::new(),
+            sample_every: Duration::from_millis(50),
+            follow: None,
         }
     }
 
@@ -99,6 +108,9 @@ pub struct Observed {
     pub rss: Vec<(f64, u64)>,
     /// The highest resident memory seen, gate or not.
     pub peak_rss: u64,
+    /// `(seconds since spawn when first seen, line)` for each line of the
+    /// followed file.
+    pub followed: Vec<(f64, String)>,
     /// CPU of other processes during the run, % of one core.
     pub background_pct: f64,
     /// The wait before the (last) attempt.
@@ -167,6 +179,8 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
     let mut gate_open = matches!(job.rss_gate, RssGate::Always);
     let mut last_cpu = 0;
     let mut killed = false;
+    let mut follower = job.follow.as_deref().map(LineFollower::new);
+    let mut followed = Vec::new();
     loop {
         match procfs::pid_stat(pid) {
             Some(stat) if stat.state == 'Z' || stat.state == 'X' => {
@@ -186,12 +200,16 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
                 rss.push((start.elapsed().as_secs_f64(), bytes));
             }
         }
+        if let Some(f) = follower.as_mut() {
+            let seen = start.elapsed().as_secs_f64();
+            followed.extend(f.new_lines().into_iter().map(|l| (seen, l)));
+        }
         if start.elapsed() > job.timeout {
             stop(&mut child);
             killed = true;
             break;
         }
-        sleep(Duration::from_millis(50));
+        sleep(job.sample_every);
     }
     // The zombie's stat holds the thread group's final time; read it once
     // more in case the last poll came before the exit.
@@ -199,6 +217,10 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
         last_cpu = last_cpu.max(stat.cpu_ticks);
     }
     let status = child.wait()?;
+    if let Some(f) = follower.as_mut() {
+        let seen = start.elapsed().as_secs_f64();
+        followed.extend(f.new_lines().into_iter().map(|l| (seen, l)));
+    }
     let wall_s = start.elapsed().as_secs_f64();
     let sys_after = procfs::system_cpu();
     let targets_after: u64 = targets
@@ -228,6 +250,7 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
         stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
         rss,
         peak_rss,
+        followed,
         background_pct,
         quiet: QuietWait {
             waited_s: 0.0,
@@ -238,6 +261,46 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
         redos: 0,
         discarded_background: Vec::new(),
     })
+}
+
+/// Reads the complete lines a process appends to a file, a few at a time.
+struct LineFollower {
+    path: PathBuf,
+    offset: u64,
+    partial: Vec<u8>,
+}
+
+impl LineFollower {
+    fn new(path: &Path) -> LineFollower {
+        LineFollower {
+            path: path.to_owned(),
+            offset: 0,
+            partial: Vec::new(),
+        }
+    }
+
+    /// The lines completed since the last call (none while the file does
+    /// not exist yet).
+    fn new_lines(&mut self) -> Vec<String> {
+        let Ok(mut file) = File::open(&self.path) else {
+            return Vec::new();
+        };
+        let mut fresh = Vec::new();
+        if file.seek(SeekFrom::Start(self.offset)).is_err() || file.read_to_end(&mut fresh).is_err()
+        {
+            return Vec::new();
+        }
+        self.offset += fresh.len() as u64;
+        self.partial.extend_from_slice(&fresh);
+        let Some(end) = self.partial.iter().rposition(|b| *b == b'\n') else {
+            return Vec::new();
+        };
+        let complete: Vec<u8> = self.partial.drain(..=end).collect();
+        String::from_utf8_lossy(&complete)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 /// Stops a child the harness started, by its pid: SIGTERM, then SIGKILL
@@ -254,4 +317,26 @@ pub fn stop(child: &mut Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    #[test]
+    fn a_followed_file_yields_each_complete_line_once() {
+        let path = std::env::temp_dir().join(format!("xtask-follow-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let mut follower = LineFollower::new(&path);
+        assert!(follower.new_lines().is_empty(), "no file yet");
+        let mut f = File::create(&path).unwrap();
+        f.write_all(b"{\"a\":1}\n{\"b\":").unwrap();
+        assert_eq!(follower.new_lines(), vec!["{\"a\":1}"]);
+        assert!(follower.new_lines().is_empty());
+        f.write_all(b"2}\n{\"c\":3}\n").unwrap();
+        assert_eq!(follower.new_lines(), vec!["{\"b\":2}", "{\"c\":3}"]);
+        drop(f);
+        let _ = std::fs::remove_file(&path);
+    }
 }

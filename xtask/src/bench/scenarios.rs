@@ -1,5 +1,7 @@
 //! The scenarios of the bench, each returning its part of BENCHMARKS.md.
 
+mod metrics_memory;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

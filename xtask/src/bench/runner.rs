@@ -51,7 +51,14 @@ pub struct Job {
     /// stream): each new complete line is read at every sample and kept
     /// with the time it was first seen.
     pub follow: Option<PathBuf>,
+    /// Also sample the proportional set size (`Pss`), every
+    /// [`PSS_EVERY`], once the gate is open.
+    pub pss: bool,
 }
+
+/// How often `Pss` is sampled: reading it walks every memory mapping of
+/// the process (tens of thousands with 10,000 VUs).
+pub const PSS_EVERY: Duration = Duration::from_millis(500);
 
 impl Job {
     /// A job with the defaults: pinned to core 0, memory always sampled.
@@ -68,6 +75,7 @@ impl Job {
             fresh_files: Vec::new(),
             sample_every: Duration::from_millis(50),
             follow: None,
+            pss: false,
         }
     }
 
@@ -108,6 +116,9 @@ pub struct Observed {
     pub rss: Vec<(f64, u64)>,
     /// The highest resident memory seen, gate or not.
     pub peak_rss: u64,
+    /// `(seconds since spawn, bytes)` proportional-set-size samples that
+    /// passed the gate (only when the job asked for them).
+    pub pss: Vec<(f64, u64)>,
     /// `(seconds since spawn when first seen, line)` for each line of the
     /// followed file.
     pub followed: Vec<(f64, String)>,
@@ -175,6 +186,8 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
         .with_context(|| format!("starting {}", job.shown()))?;
     let pid = child.id();
     let mut rss = Vec::new();
+    let mut pss = Vec::new();
+    let mut last_pss: Option<Instant> = None;
     let mut peak_rss = 0;
     let mut gate_open = matches!(job.rss_gate, RssGate::Always);
     let mut last_cpu = 0;
@@ -198,6 +211,13 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
             }
             if gate_open {
                 rss.push((start.elapsed().as_secs_f64(), bytes));
+                if job.pss
+                    && last_pss.is_none_or(|t| t.elapsed() >= PSS_EVERY)
+                    && let Some(bytes) = procfs::pss(pid)
+                {
+                    last_pss = Some(Instant::now());
+                    pss.push((start.elapsed().as_secs_f64(), bytes));
+                }
             }
         }
         if let Some(f) = follower.as_mut() {
@@ -250,6 +270,7 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
         stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
         rss,
         peak_rss,
+        pss,
         followed,
         background_pct,
         quiet: QuietWait {

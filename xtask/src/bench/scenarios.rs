@@ -34,6 +34,8 @@ pub struct Bench {
     rule: NoiseRule,
     noise: Vec<NoiseEntry>,
     idle_rss: Option<f64>,
+    /// The same idle throng's proportional set size.
+    idle_pss: f64,
     idle_cpu_pct: f64,
 }
 
@@ -103,6 +105,7 @@ impl Bench {
             rule: NoiseRule::standard(quick),
             noise: Vec::new(),
             idle_rss: None,
+            idle_pss: f64::NAN,
             idle_cpu_pct: f64::NAN,
         })
     }
@@ -181,10 +184,12 @@ impl Bench {
         );
         job.rss_gate = RssGate::AfterFileContains(jsonl.clone(), s("\"vus\":1,"));
         job.fresh_files = vec![jsonl];
+        job.pss = true;
         let obs = self.measure(&job)?;
         let rss = median_of(&obs.rss)
             .context("idle throng run: no memory sample after its VU started")?;
         self.idle_rss = Some(rss);
+        self.idle_pss = median_of(&obs.pss).unwrap_or(f64::NAN);
         self.idle_cpu_pct = obs.cpu_s / obs.wall_s * 100.0;
         Ok(rss)
     }
@@ -473,10 +478,13 @@ impl Bench {
         let counts = [1_000u32, 5_000, 10_000];
         let secs = if self.quick { 10 } else { 20 };
         let idle = self.idle_rss()?;
+        let idle_pss = self.idle_pss;
         let mut rows = vec![vec![
             s("throng"),
             s(1),
             num(idle / MIB, 1),
+            num(idle_pss / MIB, 1),
+            s("– (baseline)"),
             s("– (baseline)"),
             s(""),
         ]];
@@ -512,6 +520,7 @@ impl Bench {
             job.rss_gate = RssGate::AfterFileContains(jsonl.clone(), format!("\"vus\":{n},"));
             job.fresh_files = vec![jsonl, out.clone()];
             job.timeout = Duration::from_secs(secs + 90);
+            job.pss = true;
             commands.push(job.shown());
             let obs = self.measure(&job)?;
             let reqs = std::fs::read_to_string(&out)
@@ -519,7 +528,9 @@ impl Bench {
                 .and_then(|t| parse::throng(&t).ok());
             match median_of(&obs.rss) {
                 Some(rss) => {
-                    let per_vu = (rss - idle) / f64::from(n - 1) / KIB;
+                    let pss = median_of(&obs.pss).unwrap_or(f64::NAN);
+                    let per_vu_rss = (rss - idle) / f64::from(n - 1) / KIB;
+                    let per_vu = (pss - idle_pss) / f64::from(n - 1) / KIB;
                     if n == 10_000 {
                         per_vu_10k = per_vu;
                     }
@@ -530,6 +541,8 @@ impl Bench {
                         s("throng"),
                         num(f64::from(n), 0),
                         num(rss / MIB, 1),
+                        num(pss / MIB, 1),
+                        num(per_vu_rss, 1),
                         num(per_vu, 1),
                         reqs.map_or(s("–"), |r| {
                             format!(
@@ -545,6 +558,8 @@ impl Bench {
                         s("throng"),
                         num(f64::from(n), 0),
                         s("–"),
+                        s("–"),
+                        s("failed"),
                         s("failed"),
                         reqs.map_or(s("–"), |r| {
                             format!("{} requests, {} failed", r.requests, r.failed)
@@ -563,6 +578,7 @@ impl Bench {
         }
         if self.tools.locust.is_some() {
             let mut locust_idle = f64::NAN;
+            let mut locust_idle_pss = f64::NAN;
             for n in [1u32, 1_000, 10_000] {
                 let label = format!("b-locust-{n}");
                 let prefix = self.runs.join(&label);
@@ -576,23 +592,29 @@ impl Bench {
                 let err = self.runs.join(format!("{label}.stderr"));
                 job.rss_gate = RssGate::AfterFileContains(err, s("All users spawned"));
                 job.timeout = Duration::from_secs(secs + 90);
+                job.pss = true;
                 if n == 1_000 {
                     commands.push(format!("BENCH_THINK=1 {}", job.shown()));
                 }
                 let obs = self.measure(&job)?;
+                let pss = median_of(&obs.pss).unwrap_or(f64::NAN);
                 match median_of(&obs.rss) {
                     Some(rss) if n == 1 => {
                         locust_idle = rss;
+                        locust_idle_pss = pss;
                         rows.push(vec![
                             s("Locust FastHttpUser"),
                             s(1),
                             num(rss / MIB, 1),
+                            num(pss / MIB, 1),
+                            s("– (baseline)"),
                             s("– (baseline)"),
                             s(""),
                         ]);
                     }
                     Some(rss) => {
-                        let per_user = (rss - locust_idle) / f64::from(n - 1) / KIB;
+                        let per_user_rss = (rss - locust_idle) / f64::from(n - 1) / KIB;
+                        let per_user = (pss - locust_idle_pss) / f64::from(n - 1) / KIB;
                         if n == 10_000 {
                             per_vu_locust = per_user;
                         }
@@ -600,6 +622,8 @@ impl Bench {
                             s("Locust FastHttpUser"),
                             num(f64::from(n), 0),
                             num(rss / MIB, 1),
+                            num(pss / MIB, 1),
+                            num(per_user_rss, 1),
                             num(per_user, 1),
                             s(""),
                         ]);
@@ -614,7 +638,7 @@ impl Bench {
         } else {
             notes.push(s("Locust missing: no per-user figure."));
         }
-        notes.push(s("RSS: VmRSS of the generator sampled every 50 ms once every VU is active (throng: its `--jsonl` stream reports `vus` = N; Locust: it logs `All users spawned`), median of those samples; per VU = (RSS − RSS of the same tool with 1 VU) ÷ (N − 1). Each VU holds an idle keep-alive connection to nginx."));
+        notes.push(s("RSS: VmRSS of the generator sampled every 50 ms once every VU is active (throng: its `--jsonl` stream reports `vus` = N; Locust: it logs `All users spawned`), median of those samples. PSS: `Pss` of /proc/<pid>/smaps_rollup, sampled every 500 ms over the same window: resident memory with each shared page counted once. VmRSS counts a page once per mapping, so a module-image page that every VU maps copy-on-write and only reads counts N times in RSS and once in PSS. Per VU = (memory − the same tool's memory with 1 VU) ÷ (N − 1); the targets are judged on PSS. Each VU holds an idle keep-alive connection to nginx."));
         notes.push(s("wrk, ab, oha and hey have no think time (hey's `-q` and oha's `-q` pace connections, not users), so they have no memory-per-user figure here."));
         Ok(Section {
             title: s("(b) Memory per VU in 1–5 s think time"),
@@ -622,7 +646,15 @@ impl Bench {
                 "throng with N VUs of the quick-get journey and `--think-time 1s..5s` for {secs} s; Locust with N FastHttpUsers and `wait_time = between(1, 5)` (one repetition: memory barely moves between runs)."
             ),
             commands,
-            header: vec![s("tool"), s("VUs"), s("RSS MiB"), s("KiB per VU"), s("")],
+            header: vec![
+                s("tool"),
+                s("VUs"),
+                s("RSS MiB"),
+                s("PSS MiB"),
+                s("RSS KiB per VU"),
+                s("PSS KiB per VU"),
+                s(""),
+            ],
             rows,
             targets: vec![
                 Target {
@@ -1281,7 +1313,7 @@ impl Bench {
 
             // Memory: 1,000 VUs and 1 VU, each asleep in a 60 s think time
             // after its first iteration.
-            let rss_of = |this: &mut Self, n: u32| -> Result<f64> {
+            let rss_of = |this: &mut Self, n: u32| -> Result<(f64, f64)> {
                 let label = format!("l-{tag}-rss-{n}");
                 let jsonl = this.runs.join(format!("{label}.jsonl"));
                 let mut job = this.throng_job(
@@ -1308,19 +1340,23 @@ impl Bench {
                 job.rss_gate = RssGate::AfterFileContains(jsonl.clone(), format!("\"vus\":{n},"));
                 job.fresh_files = vec![jsonl];
                 job.timeout = Duration::from_secs(120);
+                job.pss = true;
                 let obs = this.measure_with(&job, &[target_pid])?;
-                median_of(&obs.rss).with_context(|| {
-                    format!(
+                let missing = || {
+                    anyhow::anyhow!(
                         "{label}: no memory sample with every VU active ({})",
                         obs.status
                     )
-                })
+                };
+                let rss = median_of(&obs.rss).ok_or_else(missing)?;
+                let pss = median_of(&obs.pss).ok_or_else(missing)?;
+                Ok((rss, pss))
             };
-            let per_vu = match (rss_of(self, 1), rss_of(self, 1_000)) {
-                (Ok(idle), Ok(full)) => (full - idle) / 999.0,
+            let (per_vu_rss, per_vu) = match (rss_of(self, 1), rss_of(self, 1_000)) {
+                (Ok(idle), Ok(full)) => ((full.0 - idle.0) / 999.0, (full.1 - idle.1) / 999.0),
                 (Err(e), _) | (_, Err(e)) => {
                     notes.push(format!("{lang}: memory not measured: {e:#}"));
-                    f64::NAN
+                    (f64::NAN, f64::NAN)
                 }
             };
 
@@ -1366,6 +1402,11 @@ impl Bench {
                 } else {
                     num(per_vu / KIB, 0)
                 },
+                if per_vu_rss.is_nan() {
+                    s("–")
+                } else {
+                    num(per_vu_rss / KIB, 0)
+                },
                 num(rps, 0),
                 num(cpu_us, 1),
             ]);
@@ -1389,7 +1430,7 @@ impl Bench {
         Ok(Section {
             title: s("(l) One journey in each guest language"),
             about: s(
-                "The clinician journey (log in once per VU, then `ask` (POST /query) or `health` by weight 4:1, checks on every response) built from Rust (throng-sdk), JavaScript (componentize-js 0.23, examples/journeys/clinician-js) and Python (componentize-py 0.25.1, examples/journeys/clinician-py), run by throng on core 0 against throng's own demo target (`--query-latency 0ms`) on core 1. Compile: `throng inspect` with an empty module cache; from cache: the load time a cached `throng run` reports. Start cost per VU: (wall time of 1,000 VUs − of 1 VU) ÷ 999, module cached, each VU instantiated, logged in and run once. Memory per VU: (median RSS of 1,000 VUs − of 1 VU) ÷ 999, sampled once every VU is active and asleep in a 60 s think time. Throughput: 50 VUs with no think time for the run length, req/s from throng's results and CPU per request from /proc.",
+                "The clinician journey (log in once per VU, then `ask` (POST /query) or `health` by weight 4:1, checks on every response) built from Rust (throng-sdk), JavaScript (componentize-js 0.23, examples/journeys/clinician-js) and Python (componentize-py 0.25.1, examples/journeys/clinician-py), run by throng on core 0 against throng's own demo target (`--query-latency 0ms`) on core 1. Compile: `throng inspect` with an empty module cache; from cache: the load time a cached `throng run` reports. Start cost per VU: (wall time of 1,000 VUs − of 1 VU) ÷ 999, module cached, each VU instantiated, logged in and run once. Memory per VU: (median PSS of 1,000 VUs − of 1 VU) ÷ 999, sampled once every VU is active and asleep in a 60 s think time inside the guest (`sleep`); the same with VmRSS beside it, which counts each page of the module image every VU maps copy-on-write once per VU (see (b)). Throughput: 50 VUs with no think time for the run length, req/s from throng's results and CPU per request from /proc.",
             ),
             commands,
             header: [
@@ -1398,7 +1439,8 @@ impl Bench {
                 "compile",
                 "from cache",
                 "start ms/VU",
-                "KiB per VU (1,000 VUs)",
+                "PSS KiB per VU (1,000 VUs)",
+                "RSS KiB per VU",
                 "req/s (50 VUs, 1 core)",
                 "µs CPU/request",
             ]

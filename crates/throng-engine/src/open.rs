@@ -4,20 +4,29 @@
 //! Each iteration's duration counts from when it was due, and how late it
 //! started is recorded as `schedule_lag`: a stalled system shows up in the
 //! tail instead of vanishing because fewer iterations were sent (no
-//! coordinated omission). When every VU is busy the pool grows up to
-//! `max_vus`; past that, an arrival waits in a queue of at most `max_vus`
-//! entries for the next free VU, and starts late (its lag says how late).
-//! An arrival that finds the queue full, or is still queued when the
-//! scenario ends, is dropped and counted (`dropped_iterations`). k6 drops
-//! at once instead of queueing; the queue is what lets the lag metric show
-//! a stall rather than only a drop count.
+//! coordinated omission). An arrival that finds every VU busy waits in a
+//! queue of at most `max_vus` entries for the next free VU, and starts late
+//! (its lag says how late). An arrival that finds the queue full, or is
+//! still queued when the scenario ends, is dropped and counted
+//! (`dropped_iterations`). k6 drops at once instead of queueing; the queue
+//! is what lets the lag metric show a stall rather than only a drop count.
+//!
+//! While arrivals wait, the pool grows towards `max_vus` one VU at a time
+//! (as k6's does), on the scenario's task: the dispatcher (`dispatch.rs`)
+//! only queues and asks. A new VU costs several iterations' worth of CPU
+//! (an instance, `on_start`, then a first connection), so making a VU for
+//! every waiting arrival at once turned a short stall of a busy generator
+//! into a long one, and grew the pool to `max_vus` within a second.
+//! Whichever VU is free first, old or new, takes the queue's head; a VU
+//! that cannot be made leaves the arrivals queued. So pre-allocate what the
+//! rate needs.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -25,6 +34,9 @@ use crate::executor::Open;
 use crate::live::ScenarioState;
 use crate::scenario::{Ran, ScenarioCtx, vu_rng};
 use crate::vu::VuFactory;
+use dispatch::Dispatcher;
+
+mod dispatch;
 
 /// Idle workers and arrivals waiting for one.
 #[derive(Default)]
@@ -41,28 +53,29 @@ fn lock(pool: &SharedPool) -> MutexGuard<'_, Pool> {
     pool.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Tells a worker's maker that it is in the pool (dropped unsent: its VU
+/// could not be made).
+type Ready = mpsc::UnboundedSender<()>;
+
 /// Run the scenario; returns when every worker has ended.
 pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, model: Open, grace: Duration) {
     let pool: SharedPool = Arc::default();
     let mut workers = JoinSet::new();
     ctx.live.set_state(ScenarioState::Starting);
 
-    // VUs in the pool; a worker whose VU cannot be made gives its slot back.
+    // VUs in the pool, counting one being made; a worker whose VU cannot be
+    // made gives its place back.
     let allocated = Arc::new(AtomicU32::new(model.pre_allocated));
+    let mut next_index = 0;
+    let mut add_worker = |ready: Ready| {
+        let slot = Slot(allocated.clone());
+        workers.spawn(worker(ctx.clone(), pool.clone(), next_index, slot, ready));
+        next_index += 1;
+    };
     // Pre-allocated VUs are made ready before the start.
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<()>();
-    for index in 0..model.pre_allocated {
-        let slot = Slot {
-            allocated: allocated.clone(),
-            first: None,
-        };
-        workers.spawn(worker(
-            ctx.clone(),
-            pool.clone(),
-            index,
-            slot,
-            Some(ready_tx.clone()),
-        ));
+    for _ in 0..model.pre_allocated {
+        add_worker(ready_tx.clone());
     }
     drop(ready_tx);
     let mut ready = 0;
@@ -75,46 +88,47 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, model: Open, gra
 
     let start = Instant::now();
     ctx.live.set_state(ScenarioState::Running);
-    let mut next_index = model.pre_allocated;
-    for due in model.arrivals.clone() {
-        let due = start + due;
+    let wanted = Arc::new(Notify::new());
+    let dispatched = dispatch::run(Dispatcher {
+        arrivals: model.arrivals.clone().peekable(),
+        start,
+        pool: pool.clone(),
+        max_vus: model.max_vus,
+        wanted: wanted.clone(),
+        metrics: ctx.metrics.clone(),
+        stop: ctx.stop.clone(),
+    });
+    tokio::pin!(dispatched);
+    // The one VU being made, if any: it reports once it has taken the
+    // queue's head or gone idle.
+    let mut making: Option<mpsc::UnboundedReceiver<()>> = None;
+    let mut grow = || {
+        let needed =
+            !lock(&pool).queue.is_empty() && allocated.load(Ordering::Relaxed) < model.max_vus;
+        needed.then(|| {
+            allocated.fetch_add(1, Ordering::Relaxed);
+            let (tx, rx) = mpsc::unbounded_channel();
+            add_worker(tx);
+            rx
+        })
+    };
+    // The scenario lasts its duration, not until its last arrival: arrivals
+    // still queued get that time to start, and the pool keeps growing for
+    // them.
+    let mut dispatching = true;
+    loop {
         tokio::select! {
             biased;
-            _ = ctx.stop.cancelled() => break,
-            _ = tokio::time::sleep_until(due) => {}
-        }
-        let mut p = lock(&pool);
-        // A stop can land between the wake-up and the lock.
-        if ctx.stop.is_cancelled() {
-            break;
-        }
-        if let Some(worker) = p.idle.pop() {
-            // A worker is in the idle list only while it waits on its
-            // channel (capacity 1, empty), so the hand-over cannot fail; if
-            // it ever did, the arrival is counted, not lost.
-            if worker.try_send(due).is_err() {
-                ctx.metrics.record_dropped_iteration();
+            made = async { making.as_mut()?.recv().await }, if making.is_some() => {
+                // Made: grow on while arrivals wait. Not made: wait for the
+                // next arrival to ask, not retry at once.
+                making = made.and_then(|()| grow());
             }
-        } else if allocated.load(Ordering::Relaxed) < model.max_vus {
-            drop(p);
-            allocated.fetch_add(1, Ordering::Relaxed);
-            let slot = Slot {
-                allocated: allocated.clone(),
-                first: Some(due),
-            };
-            workers.spawn(worker(ctx.clone(), pool.clone(), next_index, slot, None));
-            next_index += 1;
-        } else if p.queue.len() < model.max_vus as usize {
-            p.queue.push_back(due);
-        } else {
-            ctx.metrics.record_dropped_iteration();
+            _ = wanted.notified(), if making.is_none() => making = grow(),
+            _ = &mut dispatched, if dispatching => dispatching = false,
+            _ = tokio::time::sleep_until(start + model.duration), if !dispatching => break,
+            _ = ctx.stop.cancelled(), if !dispatching => break,
         }
-    }
-    // The scenario lasts its duration, not until its last arrival: arrivals
-    // still queued get that time to start.
-    tokio::select! {
-        _ = tokio::time::sleep_until(start + model.duration) => {}
-        _ = ctx.stop.cancelled() => {}
     }
     // No new iterations; arrivals still queued are dropped; those in flight
     // get the grace period.
@@ -138,20 +152,13 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, model: Open, gra
     }
 }
 
-/// A worker made on demand: its pool slot and the arrival it was made for.
-struct Slot {
-    allocated: Arc<AtomicU32>,
-    first: Option<Instant>,
-}
+/// A worker's place in the pool, given back when its VU cannot be made
+/// (or remade).
+struct Slot(Arc<AtomicU32>);
 
 impl Slot {
-    /// The worker's VU could not be made (or was lost): its place in the
-    /// pool is free again, and an arrival it carried is dropped.
-    fn give_back<F>(&mut self, ctx: &ScenarioCtx<F>) {
-        self.allocated.fetch_sub(1, Ordering::Relaxed);
-        if self.first.take().is_some() {
-            ctx.metrics.record_dropped_iteration();
-        }
+    fn give_back(self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -161,47 +168,41 @@ async fn worker<F: VuFactory>(
     ctx: Arc<ScenarioCtx<F>>,
     pool: SharedPool,
     index: u32,
-    mut slot: Slot,
-    ready: Option<mpsc::UnboundedSender<()>>,
+    slot: Slot,
+    ready: Ready,
 ) {
-    let made = ctx.ready_vu(index).await;
-    if let Some(ready) = ready {
-        let _ = ready.send(());
-    }
-    let Some(mut vu) = made else {
-        slot.give_back(&ctx);
+    let Some(mut vu) = ctx.ready_vu(index).await else {
+        slot.give_back();
         return;
     };
+    let mut ready = Some(ready);
     let mut rng = vu_rng(ctx.seed, ctx.first_vu_id + index);
     let (tx, mut rx) = mpsc::channel::<Instant>(1);
-    let mut next = slot.first.take();
     let mut done = 0u64;
     loop {
-        let due = match next.take() {
-            // Made for an arrival that came before a stop: it still runs.
-            Some(due) => due,
-            None => {
-                if ctx.stop.is_cancelled() {
-                    break;
-                }
-                let queued = {
-                    let mut p = lock(&pool);
-                    let queued = p.queue.pop_front();
-                    if queued.is_none() {
-                        p.idle.push(tx.clone());
-                    }
-                    queued
-                };
-                match queued {
-                    Some(due) => due,
-                    // A job handed over just before the stop still runs.
-                    None => tokio::select! {
-                        biased;
-                        job = rx.recv() => match job { Some(due) => due, None => break },
-                        _ = ctx.stop.cancelled() => break,
-                    },
-                }
+        if ctx.stop.is_cancelled() {
+            break;
+        }
+        let queued = {
+            let mut p = lock(&pool);
+            let queued = p.queue.pop_front();
+            if queued.is_none() {
+                p.idle.push(tx.clone());
             }
+            queued
+        };
+        // In the pool now: whoever made this VU may make the next.
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(());
+        }
+        let due = match queued {
+            Some(due) => due,
+            // A job handed over just before the stop still runs.
+            None => tokio::select! {
+                biased;
+                job = rx.recv() => match job { Some(due) => due, None => break },
+                _ = ctx.stop.cancelled() => break,
+            },
         };
         let _active = ctx.live.active();
         ctx.metrics
@@ -212,7 +213,7 @@ async fn worker<F: VuFactory>(
             Ran::Poisoned => match ctx.ready_vu(index).await {
                 Some(fresh) => vu = fresh,
                 None => {
-                    slot.give_back(&ctx);
+                    slot.give_back();
                     return;
                 }
             },

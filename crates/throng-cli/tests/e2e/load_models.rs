@@ -226,6 +226,34 @@ async fn a_stalled_server_shows_in_the_tail_not_as_fewer_iterations() {
     );
 }
 
+/// One arrival a minute for ten minutes; the first fails, and an
+/// `abort_on_fail` threshold stops the run a second or so later. The stop
+/// ends the arrival schedule at once, not at the next arrival a minute on
+/// (regression guard for the dispatcher's own timer, which sleeps outside
+/// tokio's).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_between_distant_arrivals_ends_the_run_at_once() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let dir = plan(
+        GUEST_GET,
+        &format!("{}/status/500", target.base_url()),
+        "[scenario]\nexecutor = \"constant-arrival-rate\"\nrate = 1\ntime_unit = \"1m\"\nduration = \"10m\"\npre_allocated_vus = 1\nmax_vus = 1\n[thresholds]\nhttp_req_failed = [{ threshold = \"rate < 1%\", abort_on_fail = true }]\n",
+    );
+    let run = run_plan(&dir).await;
+    check!(run, run.code == 3, "aborted runs exit 3");
+    let r = run.results();
+    let seconds = r.meta.duration.as_secs_f64();
+    check!(
+        run,
+        seconds < 30.0,
+        "ran {seconds} s; the next arrival was due at 60 s"
+    );
+    check!(run, r.totals.iterations.total == 1);
+    check!(run, r.totals.dropped_iterations == 0);
+    check!(run, target.stats().requests == 1);
+}
+
 /// Runs 100 VUs × one download of `size` bytes "at once" and returns the
 /// run and how far apart the server saw the 100 requests arrive.
 async fn hundred_at_once(size: u64) -> (crate::harness::Throng, std::time::Duration) {

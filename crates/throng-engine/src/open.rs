@@ -33,7 +33,7 @@ use tokio::time::Instant;
 use crate::executor::Open;
 use crate::live::ScenarioState;
 use crate::scenario::{Ran, ScenarioCtx, vu_rng};
-use crate::vu::{REST_AFTER, VirtualUser, VuFactory};
+use crate::vu::VuFactory;
 use dispatch::Dispatcher;
 
 mod dispatch;
@@ -198,32 +198,11 @@ async fn worker<F: VuFactory>(
         let due = match queued {
             Some(due) => due,
             // A job handed over just before the stop still runs.
-            None => {
-                let soon = tokio::select! {
-                    biased;
-                    job = rx.recv() => Some(job),
-                    _ = ctx.stop.cancelled() => break,
-                    _ = tokio::time::sleep(REST_AFTER) => None,
-                };
-                let job = match soon {
-                    Some(job) => job,
-                    None => {
-                        // Idle a while (a slow schedule, or a pool larger
-                        // than the rate needs): give back what only a
-                        // running VU needs, as a thinking VU does.
-                        vu.rest();
-                        tokio::select! {
-                            biased;
-                            job = rx.recv() => job,
-                            _ = ctx.stop.cancelled() => break,
-                        }
-                    }
-                };
-                match job {
-                    Some(due) => due,
-                    None => break,
-                }
-            }
+            None => tokio::select! {
+                biased;
+                job = rx.recv() => match job { Some(due) => due, None => break },
+                _ = ctx.stop.cancelled() => break,
+            },
         };
         let _active = ctx.live.active();
         ctx.metrics

@@ -656,31 +656,6 @@ async fn a_vu_rests_before_long_pauses_only() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_open_model_vu_rests_when_idle_long_enough() {
-    // One arrival a second, 100 ms each: each VU waits 900 ms between
-    // them (and more with 2 VUs sharing the arrivals); ten a second leave
-    // gaps of 100 ms, too short to rest.
-    for (rate, vus, rests) in [(1, 1, 4..=5), (1, 2, 4..=6), (10, 1, 0..=0)] {
-        let factory = Factory::new(ms(100).min(secs(1) / (rate * 2)));
-        let metrics = Arc::new(Metrics::new());
-        let executor = Executor::ConstantArrivalRate {
-            rate,
-            time_unit: secs(1),
-            duration: secs(4),
-            pre_allocated_vus: vus,
-            max_vus: vus,
-        };
-        run(scenario(executor), &factory, &metrics).await;
-        assert_eq!(factory.count(|c| &c.iterations), u64::from(rate) * 4);
-        let rested = factory.count(|c| &c.rested);
-        assert!(
-            rests.contains(&rested),
-            "rate {rate}, {vus} VUs: rested {rested}"
-        );
-    }
-}
-
-#[tokio::test(start_paused = true)]
 async fn no_pause_after_the_last_iteration_of_a_budget() {
     // Regression: a VU paused its think time after its last iteration.
     let factory = Factory::new(ms(100));

@@ -548,7 +548,8 @@ fn regression_gate(previous: &RunResults, results: &RunResults, max: f64) -> Thr
 }
 
 /// Judges the thresholds that have `abort_on_fail` once a second on what
-/// was measured so far, and stops the run at the first that fails.
+/// was measured so far, and stops the run at the first that fails on
+/// something measured.
 struct AbortWatcher {
     task: Option<tokio::task::JoinHandle<()>>,
     fired: Arc<std::sync::Mutex<Option<usize>>>,
@@ -594,10 +595,13 @@ impl AbortWatcher {
                 let scenario_elapsed: Vec<Duration> = lives.iter().map(|l| l.elapsed()).collect();
                 let results =
                     collect_results(&plan, elapsed, &scenario_elapsed, &recorders, started_at);
+                // A threshold with nothing measured yet (`no samples`) is
+                // not judged while the run goes: the first tick comes at
+                // once, before the first request has ended. It still fails
+                // at the end if nothing ever came.
                 let failed = due.into_iter().find(|&i| {
-                    plan.thresholds[i]
-                        .evaluate_with(&results, previous.as_ref())
-                        .fails_run()
+                    let outcome = plan.thresholds[i].evaluate_with(&results, previous.as_ref());
+                    outcome.observed.is_some() && outcome.fails_run()
                 });
                 if let Some(i) = failed {
                     *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(i);

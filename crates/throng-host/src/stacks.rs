@@ -12,7 +12,9 @@
 //! bottom), but each stack is shared with the VU whose store it serves.
 //! A VU about to think for a while discards the stack's pages
 //! ([`VuStack::release`], `madvise(MADV_DONTNEED)`); its next call finds
-//! zeroed pages and faults in only what it touches.
+//! zeroed pages and faults in only what it touches. A guest that sleeps
+//! inside a call keeps its frames, but the pages below them go
+//! ([`VuStack::release_below_here`]).
 //!
 //! Which stack is a VU's is learnt when wasmtime makes it: that happens
 //! synchronously inside a poll of one of the store's futures, so
@@ -34,12 +36,6 @@ struct Mapping {
     len: usize,
     guard: usize,
 }
-
-// SAFETY: the mapping is plain memory owned by this value; the addresses
-// are only handed to wasmtime (which runs one fiber on it at a time) and to
-// `madvise` while no fiber runs on it.
-unsafe impl Send for Mapping {}
-unsafe impl Sync for Mapping {}
 
 impl Mapping {
     fn new(size: usize) -> std::io::Result<Mapping> {

@@ -300,6 +300,61 @@ http_req_failed = [
     );
 }
 
+/// A gate on a request that never happens has nothing to judge while the
+/// run goes: it must not abort the run at its first tick (it used to, at
+/// once), but it still fails at the end with `no samples`.
+#[tokio::test(flavor = "multi_thread")]
+async fn abort_on_fail_waits_for_samples_and_no_samples_still_fails_at_the_end() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!(
+            r#"module = {GUEST_GET:?}
+
+[params]
+url = "{}/health"
+name = "health"
+
+[scenario]
+vus = 1
+duration = "3s"
+think_time = "100ms"
+
+[thresholds]
+"http_req_duration{{name:never}}" = [
+  {{ threshold = "p(95) < 1000ms", abort_on_fail = true }},
+]
+"#,
+            target.base_url()
+        ),
+    )
+    .unwrap();
+    let run = throng(["run".as_ref(), plan.as_os_str()]).await;
+    check!(run, run.code == 1, "a failed threshold, not an abort (3)");
+    let results = run.results();
+    let seconds = results.meta.duration.as_secs_f64();
+    check!(run, seconds >= 2.9, "ran its 3 s, not {seconds} s");
+    check!(
+        run,
+        results.totals.requests > 10 && results.totals.failed == 0
+    );
+    let [outcome] = &results.thresholds[..] else {
+        panic!("one outcome\n{run}");
+    };
+    check!(run, !outcome.passed && !outcome.aborted_run, "{outcome:?}");
+    check!(
+        run,
+        outcome
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("no samples")),
+        "{outcome:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bad_threshold_in_a_plan_names_its_line_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();

@@ -22,7 +22,7 @@
 //! wraps.
 #![allow(unsafe_code)]
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::future::Future;
 use std::ops::Range;
 use std::pin::pin;
@@ -82,7 +82,7 @@ impl Drop for Mapping {
 
 thread_local! {
     /// The stack wasmtime made last on this thread, until [`watch`] takes it.
-    static MADE: RefCell<Option<Arc<Mapping>>> = const { RefCell::new(None) };
+    static MADE: Cell<Option<Arc<Mapping>>> = const { Cell::new(None) };
 }
 
 /// Makes the fiber stacks of every store of the engine.
@@ -99,7 +99,7 @@ unsafe impl wasmtime::StackCreator for Stacks {
     ) -> Result<Box<dyn wasmtime::StackMemory>, wasmtime::Error> {
         // Fresh anonymous memory is zeroed whether asked or not.
         let mapping = Arc::new(Mapping::new(size)?);
-        MADE.with(|made| *made.borrow_mut() = Some(mapping.clone()));
+        MADE.set(Some(mapping.clone()));
         Ok(Box::new(Stack(mapping)))
     }
 }
@@ -202,9 +202,9 @@ pub(crate) async fn watch<F: Future>(future: F, stack: &mut Option<VuStack>) -> 
     std::future::poll_fn(|cx| {
         // Anything left over was made outside a watched poll; it is not
         // this store's.
-        MADE.with(|made| made.borrow_mut().take());
+        MADE.take();
         let polled = future.as_mut().poll(cx);
-        if let Some(made) = MADE.with(|made| made.borrow_mut().take()) {
+        if let Some(made) = MADE.take() {
             *stack = Some(VuStack(made));
         }
         polled
@@ -260,10 +260,7 @@ mod tests {
         // happens.
         let memory = Stacks.new_stack(64 << 10, false).unwrap();
         fill(&*memory, 7);
-        let stack = MADE
-            .with(|made| made.borrow_mut().take())
-            .map(VuStack)
-            .unwrap();
+        let stack = MADE.take().map(VuStack).unwrap();
         stack.release_below_here();
         assert!(all(&*memory, 7));
     }

@@ -194,6 +194,25 @@ impl Bench {
         Ok(rss)
     }
 
+    /// One unmeasured iteration against `url`: it fills throng's module
+    /// cache, so no measured run pays a compile (nor carries its memory).
+    fn warm_up(&self, label: &str, url: &str) -> Result<()> {
+        let warm = self.throng_job(
+            label,
+            vec![
+                s("run"),
+                s("--url"),
+                url.to_owned(),
+                s("--vus"),
+                s(1),
+                s("--iterations"),
+                s(1),
+            ],
+        );
+        runner::run_once(&warm, &[])?;
+        Ok(())
+    }
+
     fn peer_job(&self, peer: Peer, label: &str, url: &str, conns: u32, out: &Path) -> Option<Job> {
         let secs = self.secs;
         let base = format!("http://127.0.0.1:{}", self.nginx.port);
@@ -338,20 +357,7 @@ impl Bench {
             Peer::Locust,
         ];
         let url = self.url("/");
-        // A warm-up run fills throng's module cache, so no run pays a compile.
-        let warm = self.throng_job(
-            "a-warmup",
-            vec![
-                s("run"),
-                s("--url"),
-                url.clone(),
-                s("--vus"),
-                s(1),
-                s("--duration"),
-                s("1s"),
-            ],
-        );
-        runner::run_once(&warm, &[])?;
+        self.warm_up("a-warmup", &url)?;
         let mut rps: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
         let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
         let mut errors = vec![0u64; peers.len()];

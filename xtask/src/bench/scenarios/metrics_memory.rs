@@ -9,7 +9,7 @@ use super::{Bench, MIB, first_lines, s, signed};
 use crate::bench::growth::{self, Progress};
 use crate::bench::parse::{self, StreamLine};
 use crate::bench::report::{Section, Target, at_most, num};
-use crate::bench::runner::{self, Observed};
+use crate::bench::runner::Observed;
 
 /// The bound on growth from 1 M to 10 M requests: 10 MB.
 const GROWTH_BOUND_BYTES: f64 = 10e6;
@@ -84,21 +84,7 @@ impl Bench {
         let mut commands = Vec::new();
         let mut notes = Vec::new();
 
-        // A warm-up run fills the module cache, so the measured run pays
-        // no compile (whose memory would sit in the baseline).
-        let warm = self.throng_job(
-            "m-warmup",
-            vec![
-                s("run"),
-                s("--url"),
-                url.clone(),
-                s("--vus"),
-                s(1),
-                s("--iterations"),
-                s(1),
-            ],
-        );
-        runner::run_once(&warm, &[])?;
+        self.warm_up("m-warmup", &url)?;
 
         let label = "m-throng";
         let jsonl = self.runs.join(format!("{label}.jsonl"));

@@ -1,5 +1,5 @@
-//! Reading a response body to its end, kept in memory or counted and
-//! dropped.
+//! Reading an HTTP/2 response body (hyper's) to its end, kept in memory or
+//! counted and dropped. HTTP/1.1 bodies are read in [`crate::h1`].
 
 use bytes::{Bytes, BytesMut};
 use http_body::Body as _;

@@ -1,12 +1,11 @@
-//! Opening a connection: DNS, TCP, TLS with ALPN, then hyper's HTTP/1.1 or
-//! HTTP/2 on top, each phase timed.
+//! Opening a connection: DNS, TCP, TLS with ALPN, then HTTP/1.1 (our own,
+//! [`crate::h1`]) or hyper's HTTP/2 on top, each phase timed.
 
 use std::net::SocketAddr;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::client::conn::{TrySendError, http1, http2};
+use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -16,10 +15,11 @@ use tokio_rustls::TlsConnector;
 use crate::allow::Grant;
 use crate::client::Shared;
 use crate::error::{Failure, find, io_summary};
+use crate::h1::{H1, Io};
 use crate::target::{Scheme, Target};
 use crate::timings::{Phase, Stopwatch};
 use crate::wire::{Metered, WriteClock};
-use crate::{ErrorKind, HttpVersion, tls};
+use crate::{ErrorKind, tls};
 
 /// A request as hyper takes it: the body is always in memory.
 pub(crate) type HyperRequest = http::Request<Full<Bytes>>;
@@ -30,14 +30,20 @@ pub(crate) struct Conn {
     scheme: Scheme,
     host: Box<str>,
     port: u16,
-    sender: Sender,
-    clock: WriteClock,
+    pub(crate) proto: Proto,
 }
 
+/// The protocol a connection speaks, and its state.
 #[derive(Debug)]
-enum Sender {
-    H1(http1::SendRequest<Full<Bytes>>),
-    H2(http2::SendRequest<Full<Bytes>>),
+pub(crate) enum Proto {
+    /// HTTP/1.1, spoken by the session itself.
+    H1(H1),
+    /// HTTP/2, through hyper, whose task drives the connection.
+    H2 {
+        sender: http2::SendRequest<Full<Bytes>>,
+        /// When the socket has written a request (see [`WriteClock`]).
+        clock: WriteClock,
+    },
 }
 
 impl Conn {
@@ -46,36 +52,11 @@ impl Conn {
         self.port == target.port && self.scheme == target.scheme && *self.host == *target.host()
     }
 
-    /// The HTTP version spoken on it.
-    pub(crate) fn version(&self) -> HttpVersion {
-        match self.sender {
-            Sender::H1(_) => HttpVersion::Http1,
-            Sender::H2(_) => HttpVersion::Http2,
-        }
-    }
-
-    /// The clock of its socket's writes.
-    pub(crate) fn clock(&self) -> WriteClock {
-        self.clock.clone()
-    }
-
     /// Waits until it can take a request; `false` if it has closed.
     pub(crate) async fn ready(&mut self) -> bool {
-        match &mut self.sender {
-            Sender::H1(s) => s.ready().await.is_ok(),
-            Sender::H2(s) => s.ready().await.is_ok(),
-        }
-    }
-
-    /// Sends `request` and waits for the response head. When the request
-    /// never left (the connection closed first), the error gives it back.
-    pub(crate) async fn send(
-        &mut self,
-        request: HyperRequest,
-    ) -> Result<http::Response<Incoming>, TrySendError<HyperRequest>> {
-        match &mut self.sender {
-            Sender::H1(s) => s.try_send_request(request).await,
-            Sender::H2(s) => s.try_send_request(request).await,
+        match &mut self.proto {
+            Proto::H1(h1) => h1.is_open(),
+            Proto::H2 { sender, .. } => sender.ready().await.is_ok(),
         }
     }
 }
@@ -109,12 +90,13 @@ pub(crate) async fn dial(
     // Nagle's algorithm would hold back a small request body behind its
     // head; a socket that refuses the option still works, only slower.
     let _ = tcp.set_nodelay(true);
-    let io = Metered::new(tcp);
-    let clock = io.clock();
 
-    let sender = match target.scheme {
-        Scheme::Http => handshake(io, false).await?,
+    let proto = match target.scheme {
+        Scheme::Http => Proto::H1(H1::new(Io::Plain(tcp))),
         Scheme::Https => {
+            // Metered for HTTP/2's sake, before ALPN has said which it is.
+            let io = Metered::new(tcp);
+            let clock = io.clock();
             watch.enter(Phase::Tls);
             let connector =
                 tls.get_or_insert_with(|| TlsConnector::from(tls::for_session(&shared.tls)));
@@ -134,17 +116,20 @@ pub(crate) async fn dial(
                     format!("TLS handshake with {} failed: {why}", target.authority()),
                 )
             })?;
-            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-            watch.enter(Phase::Connect);
-            handshake(stream, h2).await?
+            if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                watch.enter(Phase::Connect);
+                let sender = handshake_h2(stream).await?;
+                Proto::H2 { sender, clock }
+            } else {
+                Proto::H1(H1::new(Io::Tls(Box::new(stream))))
+            }
         }
     };
     Ok(Conn {
         scheme: target.scheme,
         host: host.into(),
         port: target.port,
-        sender,
-        clock,
+        proto,
     })
 }
 
@@ -181,40 +166,21 @@ async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, Failure> {
     Err(Failure::new(ErrorKind::Connect, message))
 }
 
-/// Starts hyper on `io` and spawns the task that drives the connection.
-/// The most an HTTP/1 connection buffers of what it reads.
-const MAX_READ_BUFFER: usize = 64 * 1024;
-
-async fn handshake<I>(io: I, h2: bool) -> Result<Sender, Failure>
+/// Starts hyper's HTTP/2 on `io` (writing the connection preface) and
+/// spawns the task that drives the connection.
+async fn handshake_h2<I>(io: I) -> Result<http2::SendRequest<Full<Bytes>>, Failure>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let io = TokioIo::new(io);
-    let failed = |e: hyper::Error| Failure::from_hyper(&e, "setting up the connection");
+    let (sender, conn) = http2::Builder::new(TokioExecutor::new())
+        .handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| Failure::from_hyper(&e, "setting up the connection"))?;
     // The task ends when the session drops its sender or the peer closes;
     // a connection error reaches the request that was using it, so the
     // task has nothing to do with it.
-    if h2 {
-        let (sender, conn) = http2::Builder::new(TokioExecutor::new())
-            .handshake(io)
-            .await
-            .map_err(failed)?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(Sender::H2(sender))
-    } else {
-        // hyper grows a connection's read buffer up to ~408 KiB while a
-        // body streams in; at 100 concurrent downloads that was most of the
-        // process's growth. 64 KiB still holds any sane response head.
-        let (sender, conn) = http1::Builder::new()
-            .max_buf_size(MAX_READ_BUFFER)
-            .handshake(io)
-            .await
-            .map_err(failed)?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(Sender::H1(sender))
-    }
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
 }

@@ -37,9 +37,12 @@
 //! # Hot path
 //!
 //! A session is used through `&mut` by one VU, so sending takes no lock and
-//! the per-request work is the URL parse, the header map and the response's
-//! headers. HTTP/1.1 is used for `http://`; `https://` offers `h2` and
-//! `http/1.1` through ALPN and speaks what the server picks.
+//! the per-request work is the URL parse, writing the request head and
+//! parsing the response's. HTTP/1.1 is used for `http://`, spoken by this
+//! crate itself on the VU's own task (no connection task, no buffers kept
+//! while the connection is idle); `https://` offers `h2` and `http/1.1`
+//! through ALPN and speaks what the server picks, HTTP/2 through hyper.
+//! A session's requests share one timer for their timeouts.
 //!
 //! # Example
 //!
@@ -67,6 +70,7 @@ mod body;
 mod client;
 mod dial;
 mod error;
+mod h1;
 mod message;
 mod options;
 mod session;

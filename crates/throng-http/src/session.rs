@@ -1,19 +1,27 @@
 //! One VU's session: its kept-alive connections and the send path.
 
 use std::fmt;
+use std::future::{Future, poll_fn};
+use std::io::Write as _;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, HOST, USER_AGENT};
+use http::header::{CONTENT_LENGTH, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use http_body_util::Full;
+use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsConnector;
 
 use crate::allow::Grant;
-use crate::dial::{Conn, HyperRequest, dial};
+use crate::dial::{Conn, HyperRequest, Proto, dial};
 use crate::error::Failure;
+use crate::h1::H1;
 use crate::target::Target;
 use crate::timings::{Phase, Stopwatch};
-use crate::{Client, ErrorKind, HttpVersion, Request, RequestError, Response, body};
+use crate::wire::WriteClock;
+use crate::{BodyMode, Client, ErrorKind, HttpVersion, Request, RequestError, Response, body};
 
 /// The bytes of an HTTP/2 frame header.
 const H2_FRAME_HEADER: u64 = 9;
@@ -28,8 +36,8 @@ const H2_FRAME_HEADER: u64 = 9;
 /// request that fails or times out closes the connection it was using,
 /// since its state is unknown; the next request opens a fresh one.
 ///
-/// Sending must happen on a Tokio runtime: each connection is driven by a
-/// task of its own.
+/// Sending must happen on a Tokio runtime. An HTTP/1.1 connection is driven
+/// by the task that sends; an HTTP/2 connection by a task of its own.
 pub struct Session {
     client: Client,
     /// Idle connections, a handful at most, so a scan beats a map.
@@ -38,6 +46,9 @@ pub struct Session {
     /// TLS resumption cache.
     tls: Option<TlsConnector>,
     opened: u64,
+    /// The timer behind every request's timeout, kept between requests so
+    /// that most of them need no timer of their own (see [`Session::send`]).
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl Session {
@@ -47,6 +58,7 @@ impl Session {
             idle: Vec::new(),
             tls: None,
             opened: 0,
+            timer: None,
         }
     }
 
@@ -61,16 +73,47 @@ impl Session {
         let mut watch = Stopwatch::start();
         let mut received = 0;
         let limit = req.timeout.unwrap_or(self.client.shared.default_timeout);
-        // The exchange's state (~9 KiB: hyper's handshake and send) lives
-        // on the heap, not inline in this future: the future of a guest's
-        // `send` is polled on the VU's fiber stack, and every KiB it holds
-        // inline there becomes resident stack memory of each VU.
-        let exchange = Box::pin(self.exchange(req, &mut watch, &mut received));
-        let outcome = tokio::time::timeout(limit, exchange).await;
+        let now = Instant::now();
+        let deadline = now.checked_add(limit).unwrap_or_else(|| now + FAR);
+        // One timer serves request after request: it is set again only when
+        // it would go off after this request's deadline. When it goes off
+        // early (a deadline of an earlier request), it is set to this one.
+        // Registering and cancelling a timer per request cost ~5 % of the
+        // CPU of a fast target's requests.
+        let mut timer = match self.timer.take() {
+            Some(mut timer) => {
+                if timer.is_elapsed() || timer.deadline() > deadline {
+                    timer.as_mut().reset(deadline);
+                }
+                timer
+            }
+            None => Box::pin(tokio::time::sleep_until(deadline)),
+        };
+        let outcome = {
+            // The exchange's state lives on the heap, not inline in this
+            // future: the future of a guest's `send` is polled on the VU's
+            // fiber stack, and every KiB it holds inline there becomes
+            // resident stack memory of each VU.
+            let mut exchange = Box::pin(self.exchange(req, &mut watch, &mut received));
+            poll_fn(|cx| {
+                if let Poll::Ready(done) = exchange.as_mut().poll(cx) {
+                    return Poll::Ready(Some(done));
+                }
+                while timer.as_mut().poll(cx).is_ready() {
+                    if Instant::now() >= deadline {
+                        return Poll::Ready(None);
+                    }
+                    timer.as_mut().reset(deadline);
+                }
+                Poll::Pending
+            })
+            .await
+        };
+        self.timer = Some(timer);
         let failure = match outcome {
-            Ok(Ok(response)) => return Ok(response),
-            Ok(Err(failure)) => failure,
-            Err(_) => Failure::new(
+            Some(Ok(response)) => return Ok(response),
+            Some(Err(failure)) => failure,
+            None => Failure::new(
                 ErrorKind::Timeout,
                 format!("request timed out after {limit:?}"),
             ),
@@ -108,51 +151,63 @@ impl Session {
         // Before anything else, so a refused host costs no DNS query and
         // no socket.
         let grant = self.client.shared.allow.check(&target)?;
-        let body_len = body.as_ref().map_or(0, |b| b.len() as u64);
-        let (mut request, bytes_sent) = build(method, &target, headers, body, &self.client)?;
-
-        let mut host_added = false;
-        let (conn, reused, head) = loop {
-            let (mut conn, reused) = self.checkout(&target, grant, watch).await?;
-            fit(&mut request, conn.version(), &target, &mut host_added);
-            let clock = conn.clock();
-            clock.expect(match conn.version() {
-                HttpVersion::Http1 => bytes_sent,
-                // HPACK makes the head's size unknowable here: count the
-                // HEADERS frame header and the body, a lower bound.
-                HttpVersion::Http2 => H2_FRAME_HEADER + body_len,
-            });
-            watch.enter_exchange(clock);
-            match conn.send(request).await {
-                Ok(head) => break (conn, reused, head),
-                Err(mut e) => match e.take_message() {
-                    // The connection closed between our check and the send,
-                    // so the request never left: safe to send again on a
-                    // new connection, once.
-                    Some(unsent) if reused => request = unsent,
-                    _ => return Err(Failure::from_hyper(e.error(), "waiting for the response")),
-                },
-            }
+        let message = Message::new(method, target, headers, body)?;
+        let shared = &self.client.shared;
+        let read = Read {
+            mode: body_mode,
+            max_kept: shared.max_kept_body,
         };
+        let user_agent = shared.user_agent.clone();
 
-        watch.enter(Phase::Receiving);
-        let version = conn.version();
-        let (parts, incoming) = head.into_parts();
-        let max_kept = self.client.shared.max_kept_body;
-        let body = body::read(incoming, body_mode, max_kept, received).await?;
-        let timings = watch.finish();
-        // Read to its end, the connection is free for the next request.
-        self.idle.push(conn);
-        Ok(Response {
-            status: parts.status.as_u16(),
-            version,
-            headers: header_list(&parts.headers),
-            body,
-            body_bytes: *received,
-            bytes_sent,
-            timings,
-            reused_connection: reused,
-        })
+        let mut retried = false;
+        loop {
+            let (mut conn, reused) = self.checkout(&message.target, grant, watch).await?;
+            let attempt = match &mut conn.proto {
+                Proto::H1(h1) => send_h1(h1, &message, &user_agent, read, watch, received).await,
+                Proto::H2 { sender, clock } => {
+                    let request = message.for_h2(&user_agent)?;
+                    send_h2(
+                        sender,
+                        clock,
+                        request,
+                        &message,
+                        &user_agent,
+                        read,
+                        watch,
+                        received,
+                    )
+                    .await
+                }
+            };
+            match attempt {
+                Ok(got) => {
+                    let timings = watch.finish();
+                    let version = match conn.proto {
+                        Proto::H1(_) => HttpVersion::Http1,
+                        Proto::H2 { .. } => HttpVersion::Http2,
+                    };
+                    if got.keep {
+                        self.idle.push(conn);
+                    }
+                    return Ok(Response {
+                        status: got.status,
+                        version,
+                        headers: got.headers,
+                        body: got.body,
+                        body_bytes: *received,
+                        bytes_sent: got.bytes_sent,
+                        timings,
+                        reused_connection: reused,
+                    });
+                }
+                // The connection had closed before the request reached the
+                // server (it sat idle and the server let it go): safe to
+                // send again on a new connection, once. A request the server
+                // may have seen is never sent twice.
+                Err(failed) if failed.unsent && reused && !retried => retried = true,
+                Err(failed) => return Err(failed.failure),
+            }
+        }
     }
 
     /// This session's connection to `target` if it is still open, else a
@@ -193,6 +248,9 @@ impl Session {
     }
 }
 
+/// How long "no timeout" is: a deadline this far out never comes.
+const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
@@ -202,85 +260,241 @@ impl fmt::Debug for Session {
     }
 }
 
-/// The request for hyper, and the bytes it comes to as HTTP/1.1 would write
-/// it. The URI and `host` are settled by [`fit`] once the connection's
-/// version is known.
-fn build(
+/// A request checked and ready to be written on any connection, as often
+/// as it takes.
+struct Message {
     method: Method,
-    target: &Target,
+    target: Target,
+    /// As the journey gave them, checked to be sendable.
     headers: Vec<(String, String)>,
     body: Option<Bytes>,
-    client: &Client,
-) -> Result<(HyperRequest, u64), Failure> {
-    let invalid = |why: String| Failure::new(ErrorKind::InvalidRequest, why);
-    let mut map = HeaderMap::with_capacity(headers.len() + 3);
-    for (name, value) in headers {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid(format!("invalid header name {name:?}")))?;
-        // Takes the String's buffer rather than copying it.
-        let value = HeaderValue::from_maybe_shared(Bytes::from(value))
-            .map_err(|_| invalid(format!("invalid value for header {name:?}")))?;
-        map.append(name, value);
-    }
-    if !map.contains_key(USER_AGENT) {
-        map.insert(USER_AGENT, client.shared.user_agent.clone());
-    }
-    let body_len = body.as_ref().map_or(0, Bytes::len);
-    // Some servers answer a POST, PUT or PATCH without a length with
-    // 411 Length Required, so those always say how long their body is.
-    let wants_length =
-        body.is_some() || [Method::POST, Method::PUT, Method::PATCH].contains(&method);
-    if wants_length && !map.contains_key(CONTENT_LENGTH) {
-        map.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
-    }
-
-    let target_len = target
-        .uri
-        .path_and_query()
-        .map_or(0, |pq| pq.as_str().len())
-        .max(1);
-    let host_len = if map.contains_key(HOST) {
-        0
-    } else {
-        "host: \r\n".len() + target.authority().len()
-    };
-    let header_len: usize = map
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + ": \r\n".len())
-        .sum();
-    let head_len = method.as_str().len() + " ".len() + target_len + " HTTP/1.1\r\n".len();
-    let bytes_sent = head_len + host_len + header_len + "\r\n".len() + body_len;
-
-    let mut request = HyperRequest::new(Full::new(body.unwrap_or_default()));
-    *request.method_mut() = method;
-    *request.headers_mut() = map;
-    Ok((request, bytes_sent as u64))
+    has_host: bool,
+    has_user_agent: bool,
+    has_length: bool,
+    /// The journey asked for `connection: close`.
+    closes: bool,
 }
 
-/// Shapes `request` for a connection speaking `version`: HTTP/1.1 wants the
-/// path in the request line and a `host` header, HTTP/2 the absolute URI
-/// (hyper turns it into `:scheme` and `:authority`) and no `host` of ours.
-fn fit(request: &mut HyperRequest, version: HttpVersion, target: &Target, host_added: &mut bool) {
-    match version {
-        HttpVersion::Http1 => {
-            *request.uri_mut() = target.origin_form();
-            if !request.headers().contains_key(HOST) {
-                // The authority came out of a parsed URI, so it is a valid
-                // header value.
-                if let Ok(host) = HeaderValue::from_str(target.authority()) {
-                    request.headers_mut().insert(HOST, host);
-                    *host_added = true;
-                }
+impl Message {
+    /// Checks every header name (an RFC 9110 token) and value (no control
+    /// characters but tab), as hyper would have.
+    fn new(
+        method: Method,
+        target: Target,
+        headers: Vec<(String, String)>,
+        body: Option<Bytes>,
+    ) -> Result<Message, Failure> {
+        let invalid = |why: String| Failure::new(ErrorKind::InvalidRequest, why);
+        let mut message = Message {
+            method,
+            target,
+            headers: Vec::new(),
+            body,
+            has_host: false,
+            has_user_agent: false,
+            has_length: false,
+            closes: false,
+        };
+        for (name, value) in &headers {
+            if name.is_empty() || !name.bytes().all(is_token) {
+                return Err(invalid(format!("invalid header name {name:?}")));
             }
+            if !value
+                .bytes()
+                .all(|b| b == b'\t' || (b >= b' ' && b != 0x7f))
+            {
+                return Err(invalid(format!("invalid value for header {name:?}")));
+            }
+            let is = |known: &str| name.eq_ignore_ascii_case(known);
+            message.has_host |= is("host");
+            message.has_user_agent |= is("user-agent");
+            message.has_length |= is("content-length");
+            message.closes |= is("connection")
+                && value
+                    .split(',')
+                    .any(|token| token.trim().eq_ignore_ascii_case("close"));
         }
-        HttpVersion::Http2 => {
-            *request.uri_mut() = target.uri.clone();
-            if *host_added {
-                request.headers_mut().remove(HOST);
-                *host_added = false;
-            }
+        message.headers = headers;
+        Ok(message)
+    }
+
+    fn body(&self) -> &[u8] {
+        self.body.as_deref().unwrap_or_default()
+    }
+
+    /// Some servers answer a POST, PUT or PATCH without a length with
+    /// 411 Length Required, so those always say how long their body is.
+    fn adds_length(&self) -> bool {
+        !self.has_length
+            && (self.body.is_some()
+                || [Method::POST, Method::PUT, Method::PATCH].contains(&self.method))
+    }
+
+    /// Writes the HTTP/1.1 head: the request line, `host`, the journey's
+    /// headers, then `user-agent` and `content-length` unless given.
+    fn write_head(&self, out: &mut Vec<u8>, user_agent: &HeaderValue) {
+        fn line(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+            out.extend_from_slice(name);
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(self.method.as_str().as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(self.target.origin_form().as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        if !self.has_host {
+            line(out, b"host", self.target.authority().as_bytes());
+        }
+        for (name, value) in &self.headers {
+            line(out, name.as_bytes(), value.as_bytes());
+        }
+        if !self.has_user_agent {
+            line(out, b"user-agent", user_agent.as_bytes());
+        }
+        if self.adds_length() {
+            // Writing a number into a Vec cannot fail.
+            let _ = write!(out, "content-length: {}\r\n", self.body().len());
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+
+    /// The request as hyper's HTTP/2 takes it: the absolute URI (hyper
+    /// makes `:scheme` and `:authority` of it) and no `host` of ours.
+    fn for_h2(&self, user_agent: &HeaderValue) -> Result<HyperRequest, Failure> {
+        let invalid = |why: String| Failure::new(ErrorKind::InvalidRequest, why);
+        let mut map = HeaderMap::with_capacity(self.headers.len() + 2);
+        for (name, value) in &self.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("invalid header name {name:?}")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| invalid(format!("invalid value for header {name:?}")))?;
+            map.append(name, value);
+        }
+        if !self.has_user_agent {
+            map.insert(USER_AGENT, user_agent.clone());
+        }
+        if self.adds_length() {
+            map.insert(CONTENT_LENGTH, HeaderValue::from(self.body().len()));
+        }
+        let mut request = HyperRequest::new(Full::new(self.body.clone().unwrap_or_default()));
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.target.uri.clone();
+        *request.headers_mut() = map;
+        Ok(request)
+    }
+}
+
+/// `b` may appear in a header name (RFC 9110 `tchar`).
+fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// What to do with the response body.
+#[derive(Debug, Clone, Copy)]
+struct Read {
+    mode: BodyMode,
+    max_kept: usize,
+}
+
+/// A response read to its end.
+struct Got {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+    bytes_sent: u64,
+    /// The connection can carry the next request.
+    keep: bool,
+}
+
+/// A request that went wrong on one connection.
+struct Failed {
+    failure: Failure,
+    /// The server cannot have seen it, so it may go again.
+    unsent: bool,
+}
+
+impl From<Failure> for Failed {
+    fn from(failure: Failure) -> Failed {
+        Failed {
+            failure,
+            unsent: false,
         }
     }
+}
+
+async fn send_h1(
+    h1: &mut H1,
+    message: &Message,
+    user_agent: &HeaderValue,
+    read: Read,
+    watch: &mut Stopwatch,
+    received: &mut u64,
+) -> Result<Got, Failed> {
+    let out = h1.head_buffer();
+    message.write_head(out, user_agent);
+    let bytes_sent = (out.len() + message.body().len()) as u64;
+    watch.enter(Phase::Sending);
+    // A write that failed (the server had closed the connection while it
+    // sat idle) left no request the server could act on.
+    h1.send(message.body()).await.map_err(|failure| Failed {
+        failure,
+        unsent: true,
+    })?;
+    watch.enter(Phase::Waiting);
+    let head = h1.read_head(message.method == Method::HEAD).await?;
+    watch.enter(Phase::Receiving);
+    let body = h1
+        .read_body(head.framing, read.mode, read.max_kept, received)
+        .await?;
+    Ok(Got {
+        status: head.status,
+        headers: head.headers,
+        body,
+        bytes_sent,
+        keep: head.keep_alive && !message.closes && h1.at_rest(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_h2(
+    sender: &mut hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+    clock: &WriteClock,
+    request: HyperRequest,
+    message: &Message,
+    user_agent: &HeaderValue,
+    read: Read,
+    watch: &mut Stopwatch,
+    received: &mut u64,
+) -> Result<Got, Failed> {
+    // Counted as HTTP/1.1 would write it; HPACK makes the head's size on
+    // this connection unknowable here.
+    let mut head = Vec::new();
+    message.write_head(&mut head, user_agent);
+    let bytes_sent = (head.len() + message.body().len()) as u64;
+    // The clock waits for the HEADERS frame header and the body, a lower
+    // bound of what the request writes.
+    clock.expect(H2_FRAME_HEADER + message.body().len() as u64);
+    watch.enter_exchange(clock.clone());
+    let response = match sender.try_send_request(request).await {
+        Ok(response) => response,
+        Err(mut e) => {
+            return Err(Failed {
+                unsent: e.take_message().is_some(),
+                failure: Failure::from_hyper(e.error(), "waiting for the response"),
+            });
+        }
+    };
+    watch.enter(Phase::Receiving);
+    let (parts, incoming) = response.into_parts();
+    let body = body::read(incoming, read.mode, read.max_kept, received).await?;
+    Ok(Got {
+        status: parts.status.as_u16(),
+        headers: header_list(&parts.headers),
+        body,
+        bytes_sent,
+        keep: true,
+    })
 }
 
 fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {

@@ -88,10 +88,10 @@ impl Target {
     }
 
     /// The path and query for the HTTP/1.1 request line (`/` when empty).
-    pub(crate) fn origin_form(&self) -> Uri {
+    pub(crate) fn origin_form(&self) -> &str {
         match self.uri.path_and_query() {
-            Some(pq) if !pq.as_str().is_empty() => Uri::from(pq.clone()),
-            _ => Uri::from_static("/"),
+            Some(pq) if !pq.as_str().is_empty() => pq.as_str(),
+            _ => "/",
         }
     }
 }

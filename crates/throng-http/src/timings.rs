@@ -48,8 +48,12 @@ pub(crate) enum Phase {
     Dns,
     Connect,
     Tls,
+    /// Writing the request (HTTP/1.1).
+    Sending,
+    /// Waiting for the response head (HTTP/1.1).
+    Waiting,
     /// Sending and waiting, told apart when the phase ends by the
-    /// connection's [`WriteClock`].
+    /// connection's [`WriteClock`] (HTTP/2, where hyper's task writes).
     Exchange,
     Receiving,
 }
@@ -106,6 +110,8 @@ impl Stopwatch {
             Phase::Dns => t.dns += spent,
             Phase::Connect => t.connect += spent,
             Phase::Tls => t.tls += spent,
+            Phase::Sending => t.sending += spent,
+            Phase::Waiting => t.waiting += spent,
             Phase::Receiving => t.receiving += spent,
             Phase::Exchange => {
                 // Sending ends when the socket has written the request (see

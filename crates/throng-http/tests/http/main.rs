@@ -11,3 +11,4 @@ mod keepalive;
 mod roundtrip;
 mod target_faults;
 mod tls;
+mod wire_h1;

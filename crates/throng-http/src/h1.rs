@@ -114,22 +114,29 @@ impl H1 {
         &mut self.out
     }
 
-    /// Writes the head in [`H1::head_buffer`], then `body`.
-    pub(crate) async fn send(&mut self, body: &[u8]) -> Result<(), Failure> {
-        let failed = |e: io::Error| io_failure(&e, "sending the request");
-        if body.len() <= COALESCE_BODY {
+    /// Writes the head in [`H1::head_buffer`], then `body`. On failure,
+    /// also says whether nothing at all had been written, so that the
+    /// server cannot have seen any of the request.
+    pub(crate) async fn send(&mut self, body: &[u8]) -> Result<(), (Failure, bool)> {
+        let mut written = 0;
+        let outcome = if body.len() <= COALESCE_BODY {
             self.out.extend_from_slice(body);
-            self.io.write_all(&self.out).await.map_err(failed)?;
+            write_all(&mut self.io, &self.out, &mut written).await
         } else {
-            self.io.write_all(&self.out).await.map_err(failed)?;
-            self.io.write_all(body).await.map_err(failed)?;
-        }
-        self.io.flush().await.map_err(failed)?;
+            match write_all(&mut self.io, &self.out, &mut written).await {
+                Ok(()) => write_all(&mut self.io, body, &mut written).await,
+                failed => failed,
+            }
+        };
+        let outcome = match outcome {
+            Ok(()) => self.io.flush().await,
+            failed => failed,
+        };
         // A large body's buffer is not kept for the requests after it.
         if self.out.capacity() > 2 * COALESCE_BODY {
             self.out = Vec::new();
         }
-        Ok(())
+        outcome.map_err(|e| (io_failure(&e, "sending the request"), written == 0))
     }
 
     /// Reads the response head, skipping interim (1xx) responses. A
@@ -510,6 +517,21 @@ fn head(
         framing,
         keep_alive: !close,
     })
+}
+
+/// `write_all` that counts what went out in `written`, so a failure can
+/// tell whether any of it did.
+async fn write_all(io: &mut Io, mut bytes: &[u8], written: &mut usize) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match io.write(bytes).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => {
+                *written += n;
+                bytes = &bytes[n..];
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A socket error while `doing` something: a TLS fault when rustls raised

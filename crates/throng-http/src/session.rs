@@ -435,12 +435,12 @@ async fn send_h1(
     message.write_head(out, user_agent);
     let bytes_sent = (out.len() + message.body().len()) as u64;
     watch.enter(Phase::Sending);
-    // A write that failed (the server had closed the connection while it
-    // sat idle) left no request the server could act on.
-    h1.send(message.body()).await.map_err(|failure| Failed {
-        failure,
-        unsent: true,
-    })?;
+    // A write that failed before any byte went out (the server had closed
+    // the connection while it sat idle) left nothing the server could act
+    // on.
+    h1.send(message.body())
+        .await
+        .map_err(|(failure, unsent)| Failed { failure, unsent })?;
     watch.enter(Phase::Waiting);
     let head = h1.read_head(message.method == Method::HEAD).await?;
     watch.enter(Phase::Receiving);

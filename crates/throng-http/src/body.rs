@@ -6,8 +6,8 @@ use http_body::Body as _;
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 
+use crate::BodyMode;
 use crate::error::Failure;
-use crate::{BodyMode, ErrorKind};
 
 /// Reads `body` to its end, adding each chunk's length to `received` as it
 /// arrives so that a failure part-way still reports what came in.
@@ -42,7 +42,7 @@ async fn keep(mut body: Incoming, max: usize, received: &mut u64) -> Result<Byte
     // A declared length over the cap fails before any of it is read.
     let declared = body.size_hint().lower();
     if declared > max_u64 {
-        return Err(too_large(declared, max));
+        return Err(Failure::body_too_large(declared, max_u64));
     }
     // Most bodies arrive as one frame, which is kept as it is; only a body
     // of several frames is copied into one buffer.
@@ -55,7 +55,7 @@ async fn keep(mut body: Incoming, max: usize, received: &mut u64) -> Result<Byte
         };
         *received += data.len() as u64;
         if *received > max_u64 {
-            return Err(too_large(*received, max));
+            return Err(Failure::body_too_large(*received, max_u64));
         }
         if first.is_none() && joined.is_empty() {
             first = Some(data);
@@ -73,14 +73,4 @@ async fn keep(mut body: Incoming, max: usize, received: &mut u64) -> Result<Byte
         }
     }
     Ok(first.unwrap_or_else(|| joined.freeze()))
-}
-
-fn too_large(size: u64, max: usize) -> Failure {
-    Failure::new(
-        ErrorKind::BodyTooLarge,
-        format!(
-            "response body of at least {size} bytes is over the {max}-byte limit for kept bodies; \
-             discard the body to download it"
-        ),
-    )
 }

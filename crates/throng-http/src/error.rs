@@ -117,6 +117,17 @@ impl Failure {
         Failure::new(ErrorKind::Protocol, format!("{} while {doing}", chain(err)))
     }
 
+    /// A kept body of at least `size` bytes, over the `max` it may have.
+    pub(crate) fn body_too_large(size: u64, max: u64) -> Failure {
+        Failure::new(
+            ErrorKind::BodyTooLarge,
+            format!(
+                "response body of at least {size} bytes is over the {max}-byte limit for kept \
+                 bodies; discard the body to download it"
+            ),
+        )
+    }
+
     pub(crate) fn into_error(self, timings: Timings, body_bytes: u64) -> RequestError {
         RequestError {
             kind: self.kind,

@@ -336,7 +336,7 @@ impl Sink {
     /// Refuses a declared length over the cap before any of it is read.
     fn expect(&self, len: u64) -> Result<(), Failure> {
         match *self {
-            Sink::Keep { max, .. } if len > max => Err(too_large(len, max)),
+            Sink::Keep { max, .. } if len > max => Err(Failure::body_too_large(len, max)),
             _ => Ok(()),
         }
     }
@@ -348,7 +348,7 @@ impl Sink {
             Sink::Discard => buf.advance(n),
             Sink::Keep { max, first, joined } => {
                 if *received > *max {
-                    return Err(too_large(*received, *max));
+                    return Err(Failure::body_too_large(*received, *max));
                 }
                 if first.is_none() && joined.is_empty() {
                     *first = Some(buf.split_to(n).freeze());
@@ -370,16 +370,6 @@ impl Sink {
             Sink::Discard => Bytes::new(),
         }
     }
-}
-
-fn too_large(size: u64, max: u64) -> Failure {
-    Failure::new(
-        ErrorKind::BodyTooLarge,
-        format!(
-            "response body of at least {size} bytes is over the {max}-byte limit for kept bodies; \
-             discard the body to download it"
-        ),
-    )
 }
 
 /// A response head as `httparse` gave it, copied out of the buffer.

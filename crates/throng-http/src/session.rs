@@ -157,26 +157,16 @@ impl Session {
             mode: body_mode,
             max_kept: shared.max_kept_body,
         };
-        let user_agent = shared.user_agent.clone();
 
         let mut retried = false;
         loop {
             let (mut conn, reused) = self.checkout(&message.target, grant, watch).await?;
+            let user_agent = &self.client.shared.user_agent;
             let attempt = match &mut conn.proto {
-                Proto::H1(h1) => send_h1(h1, &message, &user_agent, read, watch, received).await,
+                Proto::H1(h1) => send_h1(h1, &message, user_agent, read, watch, received).await,
                 Proto::H2 { sender, clock } => {
-                    let request = message.for_h2(&user_agent)?;
-                    send_h2(
-                        sender,
-                        clock,
-                        request,
-                        &message,
-                        &user_agent,
-                        read,
-                        watch,
-                        received,
-                    )
-                    .await
+                    let h2 = H2 { sender, clock };
+                    send_h2(h2, &message, user_agent, read, watch, received).await
                 }
             };
             match attempt {
@@ -456,17 +446,21 @@ async fn send_h1(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An HTTP/2 connection's sender and the clock of its writes.
+struct H2<'c> {
+    sender: &'c mut hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+    clock: &'c WriteClock,
+}
+
 async fn send_h2(
-    sender: &mut hyper::client::conn::http2::SendRequest<Full<Bytes>>,
-    clock: &WriteClock,
-    request: HyperRequest,
+    H2 { sender, clock }: H2<'_>,
     message: &Message,
     user_agent: &HeaderValue,
     read: Read,
     watch: &mut Stopwatch,
     received: &mut u64,
 ) -> Result<Got, Failed> {
+    let request = message.for_h2(user_agent)?;
     // Counted as HTTP/1.1 would write it; HPACK makes the head's size on
     // this connection unknowable here.
     let mut head = Vec::new();

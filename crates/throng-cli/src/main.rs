@@ -25,6 +25,7 @@ mod run;
 mod snapshot;
 mod stream;
 mod terminal;
+mod trim;
 
 use std::process::ExitCode;
 

@@ -250,6 +250,7 @@ pub async fn execute(
     let started_at = SystemTime::now();
     let began = std::time::Instant::now();
     let sampler = crate::health::Sampler::start();
+    let _trimmer = crate::trim::Trimmer::start();
     let watcher = AbortWatcher::spawn(
         &plan,
         began,

@@ -4,8 +4,10 @@
 //! (`async_stack_size`, 2 MiB of address space) stays with the VU's store
 //! between calls: wasmtime keeps a store's last stack for its next call,
 //! and so keeps every page a call ever touched resident. For a Rust VU
-//! that sends HTTP that is ~76 KiB, most of what an idle VU costs (see
-//! BENCHMARKS.md, (b)).
+//! that sends HTTP that is 20 KiB on its first call (which connects) and
+//! 12 KiB on the next (it was 56 and 28 KiB before the large futures of
+//! TLS and HTTP/2 were boxed out of the plain HTTP/1.1 path, `throng-http`
+//! `dial.rs`), and each page is a fault to pay again after a rest.
 //!
 //! throng therefore makes the stacks itself ([`wasmtime::Config::with_host_stack`]):
 //! the same layout as wasmtime's own (one mapping, a guard page at the

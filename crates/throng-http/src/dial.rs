@@ -93,37 +93,12 @@ pub(crate) async fn dial(
 
     let proto = match target.scheme {
         Scheme::Http => Proto::H1(H1::new(Io::Plain(tcp))),
-        Scheme::Https => {
-            // Metered for HTTP/2's sake, before ALPN has said which it is.
-            let io = Metered::new(tcp);
-            let clock = io.clock();
-            watch.enter(Phase::Tls);
-            let connector =
-                tls.get_or_insert_with(|| TlsConnector::from(tls::for_session(&shared.tls)));
-            let name = ServerName::try_from(host.to_owned()).map_err(|_| {
-                Failure::new(
-                    ErrorKind::Tls,
-                    format!("{host:?} is not a valid TLS server name"),
-                )
-            })?;
-            let stream = connector.connect(name, io).await.map_err(|e| {
-                let why = match find::<rustls::Error>(&e) {
-                    Some(tls) => tls.to_string(),
-                    None => io_summary(&e),
-                };
-                Failure::new(
-                    ErrorKind::Tls,
-                    format!("TLS handshake with {} failed: {why}", target.authority()),
-                )
-            })?;
-            if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-                watch.enter(Phase::Connect);
-                let sender = handshake_h2(stream).await?;
-                Proto::H2 { sender, clock }
-            } else {
-                Proto::H1(H1::new(Io::Tls(Box::new(stream))))
-            }
-        }
+        // The TLS handshake's futures (rustls' connection, hyper's HTTP/2
+        // handshake) are large, and a poll function's frame is sized for
+        // its largest path: boxed, they use the fiber stack only when
+        // dialing `https://`, not on every plain connect (BENCHMARKS.md,
+        // (c)).
+        Scheme::Https => Box::pin(secure(shared, tls, target, tcp, watch)).await?,
     };
     Ok(Conn {
         scheme: target.scheme,
@@ -131,6 +106,45 @@ pub(crate) async fn dial(
         port: target.port,
         proto,
     })
+}
+
+/// The TLS handshake on a connected `tcp`, then HTTP/2 when ALPN chose it.
+async fn secure(
+    shared: &Shared,
+    tls: &mut Option<TlsConnector>,
+    target: &Target,
+    tcp: TcpStream,
+    watch: &mut Stopwatch,
+) -> Result<Proto, Failure> {
+    let host = target.host();
+    // Metered for HTTP/2's sake, before ALPN has said which it is.
+    let io = Metered::new(tcp);
+    let clock = io.clock();
+    watch.enter(Phase::Tls);
+    let connector = tls.get_or_insert_with(|| TlsConnector::from(tls::for_session(&shared.tls)));
+    let name = ServerName::try_from(host.to_owned()).map_err(|_| {
+        Failure::new(
+            ErrorKind::Tls,
+            format!("{host:?} is not a valid TLS server name"),
+        )
+    })?;
+    let stream = connector.connect(name, io).await.map_err(|e| {
+        let why = match find::<rustls::Error>(&e) {
+            Some(tls) => tls.to_string(),
+            None => io_summary(&e),
+        };
+        Failure::new(
+            ErrorKind::Tls,
+            format!("TLS handshake with {} failed: {why}", target.authority()),
+        )
+    })?;
+    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+        watch.enter(Phase::Connect);
+        let sender = handshake_h2(stream).await?;
+        Ok(Proto::H2 { sender, clock })
+    } else {
+        Ok(Proto::H1(H1::new(Io::Tls(Box::new(stream)))))
+    }
 }
 
 async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Failure> {

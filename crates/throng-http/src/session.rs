@@ -165,8 +165,11 @@ impl Session {
             let attempt = match &mut conn.proto {
                 Proto::H1(h1) => send_h1(h1, &message, user_agent, read, watch, received).await,
                 Proto::H2 { sender, clock } => {
+                    // Boxed: hyper's request futures would size this
+                    // function's frame, on every HTTP/1.1 request too
+                    // (see `dial`).
                     let h2 = H2 { sender, clock };
-                    send_h2(h2, &message, user_agent, read, watch, received).await
+                    Box::pin(send_h2(h2, &message, user_agent, read, watch, received)).await
                 }
             };
             match attempt {

@@ -35,7 +35,8 @@ async fn checks_are_counted_exactly() {
     // Iterations 0..25 on each VU: 13 even, 12 odd.
     check!(run, count("even iteration") == (52, 48));
     check!(run, count("status is 200") == (0, 100));
-    check!(run, r.checks.passed == 152 && r.checks.failed == 248);
+    check!(run, count("headers arrived") == (100, 0));
+    check!(run, r.checks.passed == 252 && r.checks.failed == 248);
     // 500s are failed requests of class 5xx; the iterations themselves
     // completed (a bad status is not a transport error).
     check!(run, r.totals.requests == 100 && r.totals.failed == 100);
@@ -45,6 +46,41 @@ async fn checks_are_counted_exactly() {
     );
     check!(run, r.totals.iterations.completed == 100);
     check!(run, run.code == 0, "no thresholds: exit 0");
+}
+
+/// `send-ignoring-headers` (the SDK's `ignore_response_headers`) hands the
+/// guest no headers and changes nothing else.
+#[tokio::test(flavor = "multi_thread")]
+async fn ignored_response_headers_do_not_reach_the_guest() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let url = format!("url={}/status/200", target.base_url());
+    let run = throng([
+        "run",
+        GUEST_CHECKS,
+        "--vus",
+        "2",
+        "--iterations",
+        "10",
+        "-p",
+        &url,
+        "-p",
+        "ignore_headers=true",
+    ])
+    .await;
+    let r = run.results();
+    let count = |name: &str| {
+        let c = r
+            .checks
+            .get(name)
+            .unwrap_or_else(|| panic!("check {name}\n{run}"));
+        (c.passed, c.failed)
+    };
+    check!(run, count("headers arrived") == (0, 20));
+    check!(run, count("status is 200") == (20, 0));
+    check!(run, r.totals.requests == 20 && r.totals.failed == 0);
+    check!(run, r.totals.bytes_received > 0);
+    check!(run, run.code == 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -88,8 +88,9 @@ async fn csv_and_junit_files_describe_the_run() {
             _ => {}
         }
     }
-    // 2 thresholds + 4 checks (always, never, even iteration, status is 200).
-    check!(run, cases.len() == 6, "{cases:?}");
+    // 2 thresholds + 5 checks (always, never, even iteration, status is
+    // 200, headers arrived).
+    check!(run, cases.len() == 7, "{cases:?}");
     check!(run, cases.iter().any(|c| c.contains("http_req_failed")));
     // Failing: the error-rate threshold, `never`, `even iteration`, `status is 200`.
     check!(run, failures == 4, "{failures} failures in\n{xml}");

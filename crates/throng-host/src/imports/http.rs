@@ -11,6 +11,30 @@ use crate::state::VuState;
 
 impl Host for VuState {
     async fn send(&mut self, req: wit::Request) -> Result<wit::Response, wit::HttpError> {
+        self.send_request(req, Headers::Keep).await
+    }
+
+    async fn send_ignoring_headers(
+        &mut self,
+        req: wit::Request,
+    ) -> Result<wit::Response, wit::HttpError> {
+        self.send_request(req, Headers::Ignore).await
+    }
+}
+
+/// Whether a response's headers go back to the guest.
+#[derive(Clone, Copy)]
+enum Headers {
+    Keep,
+    Ignore,
+}
+
+impl VuState {
+    async fn send_request(
+        &mut self,
+        req: wit::Request,
+        headers: Headers,
+    ) -> Result<wit::Response, wit::HttpError> {
         let Some(session) = self.http.as_mut() else {
             return Err(wit::HttpError::Denied(
                 "no HTTP while the host lists tasks".into(),
@@ -49,7 +73,10 @@ impl Host for VuState {
         match result {
             Ok(r) => Ok(wit::Response {
                 status: r.status,
-                headers: r.headers,
+                headers: match headers {
+                    Headers::Keep => r.headers,
+                    Headers::Ignore => Vec::new(),
+                },
                 body: r.body.into(),
                 bytes_received: r.body_bytes,
                 timings: wit_timings(&r.timings),

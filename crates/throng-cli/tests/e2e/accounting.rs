@@ -4,7 +4,17 @@ use throng_metrics::ErrorClass;
 use throng_test_guests::{GUEST_CHECKS, GUEST_GET};
 
 use crate::check;
-use crate::harness::{closed_port, exclusive, target, throng};
+use crate::harness::{Throng, closed_port, exclusive, target, throng};
+
+/// The passed and failed counts of the check `name` in `run`'s results.
+fn check_counts(run: &Throng, name: &str) -> (u64, u64) {
+    let c = run
+        .results()
+        .checks
+        .get(name)
+        .unwrap_or_else(|| panic!("check {name}\n{run}"));
+    (c.passed, c.failed)
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn checks_are_counted_exactly() {
@@ -23,13 +33,7 @@ async fn checks_are_counted_exactly() {
     ])
     .await;
     let r = run.results();
-    let count = |name: &str| {
-        let c = r
-            .checks
-            .get(name)
-            .unwrap_or_else(|| panic!("check {name}\n{run}"));
-        (c.passed, c.failed)
-    };
+    let count = |name: &str| check_counts(&run, name);
     check!(run, count("always") == (100, 0));
     check!(run, count("never") == (0, 100));
     // Iterations 0..25 on each VU: 13 even, 12 odd.
@@ -69,13 +73,7 @@ async fn ignored_response_headers_do_not_reach_the_guest() {
     ])
     .await;
     let r = run.results();
-    let count = |name: &str| {
-        let c = r
-            .checks
-            .get(name)
-            .unwrap_or_else(|| panic!("check {name}\n{run}"));
-        (c.passed, c.failed)
-    };
+    let count = |name: &str| check_counts(&run, name);
     check!(run, count("headers arrived") == (0, 20));
     check!(run, count("status is 200") == (20, 0));
     check!(run, r.totals.requests == 20 && r.totals.failed == 0);

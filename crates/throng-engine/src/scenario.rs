@@ -73,13 +73,16 @@ impl<F: VuFactory> ScenarioCtx<F> {
             id: self.first_vu_id + index,
             scenario: self.name.clone(),
         };
+        // Boxed: making a VU is the largest future a VU's task awaits
+        // (2.8 KiB for a wasm VU, instantiation included), and awaited
+        // inline it would size the task for the VU's whole life.
         let started = tokio::select! {
             biased;
             _ = self.abort.cancelled() => return None,
-            vu = async {
+            vu = Box::pin(async {
                 let mut vu = self.factory.create(info).await?;
                 vu.on_start().await.map(|()| vu)
-            } => vu,
+            }) => vu,
         };
         match started {
             Ok(vu) => {

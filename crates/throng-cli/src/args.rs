@@ -253,6 +253,37 @@ pub struct LoadArgs {
     /// counted as dropped. 0 silences guest logs.
     #[arg(long, value_name = "PER_SECOND")]
     pub log_rate: Option<u32>,
+
+    /// How each VU's memory is laid out: `fast` (guard regions, shared
+    /// copy-on-write images), `compact` (fewer memory mappings and less
+    /// resident memory per VU, bounds checked by the guest's code), or
+    /// `auto`: fast unless the VUs would exceed the kernel's cap on
+    /// memory mappings.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
+    pub memory_layout: LayoutArg,
+}
+
+/// The `--memory-layout` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LayoutArg {
+    /// Fast unless the VUs need the compact layout.
+    #[default]
+    Auto,
+    /// wasmtime's defaults: guard regions and copy-on-write images.
+    Fast,
+    /// One mapping per memory, sized to it.
+    Compact,
+}
+
+impl LayoutArg {
+    /// The layout asked for, if any.
+    pub fn wanted(self) -> Option<throng_host::MemoryLayout> {
+        match self {
+            LayoutArg::Auto => None,
+            LayoutArg::Fast => Some(throng_host::MemoryLayout::Fast),
+            LayoutArg::Compact => Some(throng_host::MemoryLayout::Compact),
+        }
+    }
 }
 
 /// Where results go.

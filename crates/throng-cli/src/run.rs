@@ -77,7 +77,7 @@ const SPARE_FILES: u64 = 256;
 /// loads: the memory layout that keeps them under the kernel's cap on
 /// memory mappings, and enough open files for a connection each (the soft
 /// limit is raised to the hard one first, as servers do).
-fn capacity(plan: &Plan, quiet: bool) -> Result<MemoryLayout> {
+fn capacity(plan: &Plan, quiet: bool, wanted: Option<MemoryLayout>) -> Result<MemoryLayout> {
     let vus: u64 = plan
         .scenarios
         .iter()
@@ -93,8 +93,8 @@ fn capacity(plan: &Plan, quiet: bool) -> Result<MemoryLayout> {
             (vus + SPARE_FILES).next_power_of_two()
         );
     }
-    let layout = throng_host::layout_for(vus)?;
-    if layout == MemoryLayout::Compact && !quiet {
+    let layout = throng_host::layout_for(vus, wanted)?;
+    if layout == MemoryLayout::Compact && wanted.is_none() && !quiet {
         eprintln!(
             "throng: {vus} VUs: compact memory layout (no guard regions, no copy-on-write images) \
              to stay under vm.max_map_count"
@@ -142,7 +142,7 @@ pub async fn execute(
         Ok(jsonl) => jsonl,
         Err(e) => return Outcome::BadInput(e),
     };
-    let layout = match capacity(&plan, output.quiet) {
+    let layout = match capacity(&plan, output.quiet, load.memory_layout.wanted()) {
         Ok(layout) => layout,
         Err(e) => return Outcome::BadInput(e),
     };

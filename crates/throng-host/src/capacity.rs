@@ -16,7 +16,9 @@
 //!   Rust VUs fit under the default cap.
 //!
 //! When even the compact layout would not fit, the run is refused with the
-//! exact setting to raise.
+//! exact setting to raise. The user may also ask for a layout
+//! (`--memory-layout`); a fast layout that would not fit is refused the
+//! same way rather than quietly made compact.
 
 use std::fmt;
 
@@ -35,7 +37,9 @@ pub enum MemoryLayout {
     /// Guard regions and copy-on-write images: the fastest, ~7 mappings
     /// per VU.
     Fast,
-    /// No guard regions, data copied: ~3 mappings per VU.
+    /// No guard regions, data copied: ~3 mappings per VU. throng makes
+    /// these memories (`memory.rs`), so a resting Rust VU also gives back
+    /// its guest's stack pages.
     Compact,
 }
 
@@ -64,31 +68,44 @@ impl fmt::Display for CapacityError {
 }
 
 /// The layout for `vus` VUs in a process capped at `max_map_count`
-/// mappings that already uses `in_use`.
+/// mappings that already uses `in_use`: `wanted` when the user chose one
+/// and it fits, else the fast one when it fits, else the compact one.
 pub fn choose_layout(
     vus: u64,
     max_map_count: u64,
     in_use: u64,
+    wanted: Option<MemoryLayout>,
 ) -> Result<MemoryLayout, CapacityError> {
     let free = max_map_count.saturating_sub(in_use);
-    let need = |per_vu: u64| vus.saturating_mul(per_vu).saturating_add(MAPS_MARGIN);
-    if need(MAPS_PER_VU_FAST) <= free {
-        Ok(MemoryLayout::Fast)
-    } else if need(MAPS_PER_VU_COMPACT) <= free {
-        Ok(MemoryLayout::Compact)
-    } else {
-        Err(CapacityError {
-            vus,
-            needed: need(MAPS_PER_VU_COMPACT).saturating_add(in_use),
-            max_map_count,
-        })
+    let need = |layout: MemoryLayout| {
+        let per_vu = match layout {
+            MemoryLayout::Fast => MAPS_PER_VU_FAST,
+            MemoryLayout::Compact => MAPS_PER_VU_COMPACT,
+        };
+        vus.saturating_mul(per_vu).saturating_add(MAPS_MARGIN)
+    };
+    let candidates: &[MemoryLayout] = match wanted {
+        Some(layout) => &[layout][..],
+        None => &[MemoryLayout::Fast, MemoryLayout::Compact],
+    };
+    for &layout in candidates {
+        if need(layout) <= free {
+            return Ok(layout);
+        }
     }
+    let last = *candidates.last().expect("at least one layout");
+    Err(CapacityError {
+        vus,
+        needed: need(last).saturating_add(in_use),
+        max_map_count,
+    })
 }
 
 /// The layout for `vus` VUs in this process, from the kernel's cap and
-/// the mappings in use now. Where the system does not say (not Linux), the
-/// fast layout.
-pub fn layout_for(vus: u64) -> Result<MemoryLayout, CapacityError> {
+/// the mappings in use now (`wanted`, when the user chose one and it
+/// fits). Where the system does not say (not Linux), `wanted` or the fast
+/// layout.
+pub fn layout_for(vus: u64, wanted: Option<MemoryLayout>) -> Result<MemoryLayout, CapacityError> {
     let max = std::fs::read_to_string("/proc/sys/vm/max_map_count")
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok());
@@ -96,8 +113,8 @@ pub fn layout_for(vus: u64) -> Result<MemoryLayout, CapacityError> {
         .ok()
         .map(|maps| maps.lines().count() as u64);
     match (max, in_use) {
-        (Some(max), Some(in_use)) => choose_layout(vus, max, in_use),
-        _ => Ok(MemoryLayout::Fast),
+        (Some(max), Some(in_use)) => choose_layout(vus, max, in_use, wanted),
+        _ => Ok(wanted.unwrap_or(MemoryLayout::Fast)),
     }
 }
 
@@ -108,11 +125,17 @@ mod tests {
     #[test]
     fn the_layout_follows_the_vu_count() {
         const CAP: u64 = 65_530;
-        assert_eq!(choose_layout(1_000, CAP, 500), Ok(MemoryLayout::Fast));
-        assert_eq!(choose_layout(7_000, CAP, 500), Ok(MemoryLayout::Fast));
-        assert_eq!(choose_layout(8_000, CAP, 500), Ok(MemoryLayout::Compact));
-        assert_eq!(choose_layout(14_000, CAP, 500), Ok(MemoryLayout::Compact));
-        let refused = choose_layout(20_000, CAP, 500).unwrap_err();
+        assert_eq!(choose_layout(1_000, CAP, 500, None), Ok(MemoryLayout::Fast));
+        assert_eq!(choose_layout(7_000, CAP, 500, None), Ok(MemoryLayout::Fast));
+        assert_eq!(
+            choose_layout(8_000, CAP, 500, None),
+            Ok(MemoryLayout::Compact)
+        );
+        assert_eq!(
+            choose_layout(14_000, CAP, 500, None),
+            Ok(MemoryLayout::Compact)
+        );
+        let refused = choose_layout(20_000, CAP, 500, None).unwrap_err();
         assert_eq!(refused.needed, 20_000 * 4 + 4_096 + 500);
         let message = refused.to_string();
         assert!(
@@ -121,6 +144,26 @@ mod tests {
         );
         assert!(message.contains("vm.max_map_count = 65530"), "{message}");
         // A cap already raised fits them all, fast.
-        assert_eq!(choose_layout(20_000, 262_144, 500), Ok(MemoryLayout::Fast));
+        assert_eq!(
+            choose_layout(20_000, 262_144, 500, None),
+            Ok(MemoryLayout::Fast)
+        );
+    }
+
+    #[test]
+    fn a_chosen_layout_is_kept_when_it_fits() {
+        const CAP: u64 = 65_530;
+        let compact = Some(MemoryLayout::Compact);
+        assert_eq!(
+            choose_layout(10, CAP, 500, compact),
+            Ok(MemoryLayout::Compact)
+        );
+        let fast = Some(MemoryLayout::Fast);
+        assert_eq!(choose_layout(7_000, CAP, 500, fast), Ok(MemoryLayout::Fast));
+        // Fast does not fit 8,000 under the default cap: refused, with what
+        // fast would need, rather than quietly made compact.
+        let refused = choose_layout(8_000, CAP, 500, fast).unwrap_err();
+        assert_eq!(refused.needed, 8_000 * 8 + 4_096 + 500);
+        assert!(choose_layout(20_000, CAP, 500, compact).is_err());
     }
 }

@@ -11,6 +11,7 @@ use crate::bindings::Vu;
 use crate::capacity::MemoryLayout;
 use crate::error::{LoadError, chain};
 use crate::imports::log::LogSink;
+use crate::memory::Memories;
 use crate::stacks::Stacks;
 use crate::state::VuState;
 
@@ -143,11 +144,14 @@ fn wasmtime_config(layout: MemoryLayout) -> Config {
         // (bounds are checked by the compiled code), grown by moving it,
         // and its data segments are copied rather than mapped
         // copy-on-write. Adjacent memories can even share a mapping.
+        // throng makes these memories (`memory.rs`): they grow without
+        // copying, and a resting VU can give back its guest's stack.
         config.memory_reservation(0);
         config.memory_guard_size(0);
         config.guard_before_linear_memory(false);
         config.memory_reservation_for_growth(0);
         config.memory_init_cow(false);
+        config.with_host_memory(Arc::new(Memories));
     }
     config
 }

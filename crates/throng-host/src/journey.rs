@@ -12,6 +12,7 @@ use crate::bindings::VuPre;
 use crate::cache;
 use crate::config::Host;
 use crate::error::{LoadError, chain};
+use crate::memory::StackRegion;
 use crate::state::VuState;
 
 /// The contract version this host speaks (`package throng:vu@...` in `wit/`).
@@ -21,6 +22,8 @@ pub const CONTRACT_VERSION: &str = "0.1.0";
 #[derive(Clone)]
 pub struct Journey {
     pub(crate) pre: VuPre<VuState>,
+    /// Where the guest keeps its shadow stack, when its layout says.
+    pub(crate) stack: Option<StackRegion>,
     tasks: Vec<TaskInfo>,
     path: PathBuf,
     info: LoadInfo,
@@ -110,6 +113,7 @@ impl Host {
         let tasks = self.probe_tasks(&pre, path).await?;
         Ok(Journey {
             pre,
+            stack: StackRegion::find(bytes),
             tasks,
             path: path.into(),
             info,

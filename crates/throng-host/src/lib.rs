@@ -40,6 +40,7 @@ mod imports;
 mod inspect;
 mod journey;
 mod limits;
+mod memory;
 mod stacks;
 mod state;
 mod vu;

@@ -14,6 +14,7 @@ use crate::config::Host;
 use crate::imports::metrics::Warned;
 use crate::journey::Journey;
 use crate::limits::{DeadlineExceeded, describe_trap};
+use crate::memory::{StackRegion, VuMemory};
 use crate::stacks::{VuStack, watch};
 use crate::state::{VuSetup, VuState};
 
@@ -69,6 +70,9 @@ pub struct WasmVu {
     vu: Vu,
     /// The fiber stack the store's calls run on, once wasmtime made it.
     stack: Option<VuStack>,
+    /// The guest's shadow stack in its linear memory, when throng made the
+    /// memory and the module says where the stack lies.
+    guest_stack: Option<(VuMemory, StackRegion)>,
     /// How long each guest call may run (`iteration_timeout`).
     timeout: Duration,
 }
@@ -112,9 +116,13 @@ impl throng_engine::VuFactory for VuFactory {
         });
         arm(&mut store, timeout);
         let mut stack = None;
+        let mut memory = None;
         let instantiated = tokio::time::timeout(
             timeout,
-            watch(self.journey.pre.instantiate_async(&mut store), &mut stack),
+            crate::memory::watch(
+                watch(self.journey.pre.instantiate_async(&mut store), &mut stack),
+                &mut memory,
+            ),
         )
         .await;
         store.data_mut().deadline = None;
@@ -139,6 +147,7 @@ impl throng_engine::VuFactory for VuFactory {
             store,
             vu,
             stack,
+            guest_stack: memory.zip(self.journey.stack),
             timeout,
         })
     }
@@ -232,6 +241,9 @@ impl VirtualUser for WasmVu {
     fn rest(&mut self) {
         if let Some(stack) = &self.stack {
             stack.release(&mut self.store);
+        }
+        if let Some((memory, region)) = &self.guest_stack {
+            memory.release_stack(*region, &mut self.store);
         }
     }
 }

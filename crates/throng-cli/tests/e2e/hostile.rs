@@ -155,10 +155,24 @@ async fn a_busy_loop_is_interrupted_when_the_grace_period_ends() {
 /// a message naming the limit, and loses that iteration only.
 #[tokio::test(flavor = "multi_thread")]
 async fn endless_allocation_hits_the_memory_cap() {
+    allocation_hits_the_memory_cap("fast").await;
+}
+
+/// The same in the compact layout, whose memories throng makes and grows
+/// (`memory.rs` in throng-host): each growth moves the memory, 16 times
+/// per iteration here, and the guest's blocks survive every move.
+#[tokio::test(flavor = "multi_thread")]
+async fn endless_allocation_hits_the_memory_cap_in_the_compact_layout() {
+    allocation_hits_the_memory_cap("compact").await;
+}
+
+async fn allocation_hits_the_memory_cap(layout: &str) {
     let target = target().await;
     let _turn = exclusive().await;
     let url = format!("url={}/fast", target.base_url());
     let (run, took) = hostile(&[
+        "--memory-layout",
+        layout,
         "-p",
         "do=alloc",
         "-p",

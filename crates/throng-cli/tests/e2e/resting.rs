@@ -14,7 +14,7 @@ use crate::harness::{exclusive, target, throng};
 /// (`sleep_between`, a host call the fiber is suspended in) and 0.6 s
 /// between iterations (`--think-time`): both are past the engine's
 /// `REST_AFTER`, so every pause gives back stack pages.
-async fn clinicians_rest_and_go_on(journey: &OsStr, vus: u64, iterations: u64) {
+async fn clinicians_rest_and_go_on(journey: &OsStr, vus: u64, iterations: u64, layout: &str) {
     let target = target().await;
     let _turn = exclusive().await;
     let base = format!("base_url={}", target.base_url());
@@ -34,6 +34,8 @@ async fn clinicians_rest_and_go_on(journey: &OsStr, vus: u64, iterations: u64) {
         "think_min_s=0.6".as_ref(),
         "-p".as_ref(),
         "think_max_s=0.6".as_ref(),
+        "--memory-layout".as_ref(),
+        layout.as_ref(),
     ])
     .await;
     check!(run, run.code == 0);
@@ -54,7 +56,15 @@ async fn clinicians_rest_and_go_on(journey: &OsStr, vus: u64, iterations: u64) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rust_vu_goes_on_after_giving_back_its_stack() {
-    clinicians_rest_and_go_on(JOURNEY_CLINICIAN.as_ref(), 4, 3).await;
+    clinicians_rest_and_go_on(JOURNEY_CLINICIAN.as_ref(), 4, 3, "fast").await;
+}
+
+/// In the compact layout a resting Rust VU also gives back its guest's
+/// shadow stack, in its linear memory (`memory.rs` in throng-host): the
+/// guest's heap and data, just above it, must come through intact.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rust_vu_goes_on_after_giving_back_its_guest_stack_too() {
+    clinicians_rest_and_go_on(JOURNEY_CLINICIAN.as_ref(), 4, 3, "compact").await;
 }
 
 /// StarlingMonkey's interpreter keeps deep frames on the fiber stack while
@@ -62,11 +72,11 @@ async fn a_rust_vu_goes_on_after_giving_back_its_stack() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_javascript_vu_goes_on_after_giving_back_its_stack() {
     let journey = crate::js::component("clinician-js");
-    clinicians_rest_and_go_on(journey.as_os_str(), 3, 3).await;
+    clinicians_rest_and_go_on(journey.as_os_str(), 3, 3, "fast").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_python_vu_goes_on_after_giving_back_its_stack() {
     let journey = crate::python::component("clinician-py");
-    clinicians_rest_and_go_on(journey.as_ref(), 3, 3).await;
+    clinicians_rest_and_go_on(journey.as_ref(), 3, 3, "fast").await;
 }

@@ -1,0 +1,543 @@
+//! Linear memories of the compact layout, made by throng.
+//!
+//! In the compact layout ([`crate::MemoryLayout::Compact`]) a linear
+//! memory is one mapping of its own size. wasmtime's own memory of that
+//! kind grows by mapping a larger region and copying the old one into it,
+//! and the copy makes every page of the old size resident: a guest whose
+//! heap outgrows its first megabyte would then hold its whole shadow
+//! stack region. throng's memories ([`Memories`]) grow with `mremap`,
+//! which moves the pages the guest touched and nothing else.
+//!
+//! Knowing where each VU's memory lies lets a VU about to think give back
+//! its guest's stack pages too ([`VuMemory::release_stack`]), as it gives
+//! back its fiber stack (`stacks.rs`). Between calls the guest's shadow
+//! stack, in its linear memory, holds nothing: the stack pointer is back
+//! at its top. Where that stack lies is read from the module
+//! ([`StackRegion::find`]); which memory is a VU's is learnt when wasmtime
+//! makes it, inside a poll of the VU's instantiation ([`watch`]).
+#![allow(unsafe_code)]
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rustix::mm::{Advice, MapFlags, MremapFlags, ProtFlags};
+use wasmparser::{Name, Parser, Payload, TypeRef, ValType};
+
+/// One linear memory's mapping, wherever it lies now: `mremap` may move
+/// it when it grows.
+struct Mapping {
+    base: AtomicUsize,
+    /// Bytes mapped, a multiple of the host page.
+    mapped: AtomicUsize,
+}
+
+impl Mapping {
+    fn new(len: usize) -> std::io::Result<Mapping> {
+        let mapped = round_up(len.max(1));
+        // SAFETY: a fresh anonymous mapping at an address of the kernel's
+        // choosing aliases nothing.
+        let base = unsafe {
+            rustix::mm::mmap_anonymous(
+                std::ptr::null_mut(),
+                mapped,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )?
+        };
+        Ok(Mapping {
+            base: AtomicUsize::new(base as usize),
+            mapped: AtomicUsize::new(mapped),
+        })
+    }
+
+    fn base(&self) -> usize {
+        self.base.load(Ordering::Acquire)
+    }
+
+    /// Make the mapping at least `len` bytes long; it may move.
+    fn grow(&self, len: usize) -> std::io::Result<()> {
+        let mapped = self.mapped.load(Ordering::Acquire);
+        if len <= mapped {
+            return Ok(());
+        }
+        let new = round_up(len);
+        // SAFETY: the mapping is ours and wasmtime, which asked for the
+        // growth, holds no pointer into it across the call: it reloads the
+        // base afterwards. The pages past the old end are zero-filled.
+        let moved = unsafe {
+            rustix::mm::mremap(self.base() as *mut _, mapped, new, MremapFlags::MAYMOVE)?
+        };
+        self.base.store(moved as usize, Ordering::Release);
+        self.mapped.store(new, Ordering::Release);
+        Ok(())
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: this is the mapping's last owner: wasmtime's memory and
+        // the VU are both gone.
+        let _ = unsafe {
+            rustix::mm::munmap(self.base() as *mut _, self.mapped.load(Ordering::Acquire))
+        };
+    }
+}
+
+fn round_up(len: usize) -> usize {
+    let page = rustix::param::page_size();
+    len.div_ceil(page) * page
+}
+
+thread_local! {
+    /// The memories wasmtime made on this thread since [`watch`] last
+    /// looked, and the last of them.
+    static MADE: Cell<(usize, Option<Arc<Mapping>>)> = const { Cell::new((0, None)) };
+}
+
+/// Makes the linear memories of every store in the compact layout.
+pub(crate) struct Memories;
+
+// SAFETY: each memory is a fresh, zero-filled, read-write mapping of at
+// least the size asked, with no guard region after it, which is what the
+// compact layout's configuration (no reservation, no guard, memories that
+// may move) tells the compiled code to expect: it checks bounds itself and
+// reloads the base after a growth.
+unsafe impl wasmtime::MemoryCreator for Memories {
+    fn new_memory(
+        &self,
+        _ty: wasmtime::MemoryType,
+        minimum: usize,
+        _maximum: Option<usize>,
+        reserved_size_in_bytes: Option<usize>,
+        guard_size_in_bytes: usize,
+    ) -> Result<Box<dyn wasmtime::LinearMemory>, String> {
+        if guard_size_in_bytes != 0 || reserved_size_in_bytes.is_some_and(|r| r != 0) {
+            return Err(format!(
+                "throng's memories have no guard region or reservation \
+                 (asked: a {guard_size_in_bytes}-byte guard, a {reserved_size_in_bytes:?}-byte reservation)"
+            ));
+        }
+        let mapping = Arc::new(Mapping::new(minimum).map_err(|e| e.to_string())?);
+        let (count, _) = MADE.take();
+        MADE.set((count + 1, Some(mapping.clone())));
+        Ok(Box::new(Memory {
+            mapping,
+            len: minimum,
+        }))
+    }
+}
+
+/// wasmtime's view of one memory.
+struct Memory {
+    mapping: Arc<Mapping>,
+    /// Bytes the guest may use.
+    len: usize,
+}
+
+// SAFETY: `as_ptr` and `byte_capacity` describe the mapping as it is now;
+// `grow_to` changes them only when wasmtime asks.
+unsafe impl wasmtime::LinearMemory for Memory {
+    fn byte_size(&self) -> usize {
+        self.len
+    }
+
+    fn byte_capacity(&self) -> usize {
+        self.mapping.mapped.load(Ordering::Acquire)
+    }
+
+    fn grow_to(&mut self, new_size: usize) -> wasmtime::Result<()> {
+        self.mapping.grow(new_size)?;
+        self.len = new_size;
+        Ok(())
+    }
+
+    fn as_ptr(&self) -> *mut u8 {
+        self.mapping.base() as *mut u8
+    }
+}
+
+/// A VU's linear memory, when throng made it.
+#[derive(Clone)]
+pub(crate) struct VuMemory(Arc<Mapping>);
+
+impl VuMemory {
+    /// Give back the pages of the guest's shadow stack that lie wholly in
+    /// `region`; they read as zeros when next touched, as fresh stack
+    /// does. `store` is the store this memory belongs to: holding it
+    /// mutably proves that none of its calls is under way (each call's
+    /// future borrows the store until it is done or dropped, and a dropped
+    /// call poisons the VU), so the guest's stack pointer is back at the
+    /// top of its stack and nothing below it is live.
+    pub(crate) fn release_stack<T>(&self, region: StackRegion, store: &mut wasmtime::Store<T>) {
+        let _ = store;
+        let page = rustix::param::page_size();
+        let mapped = self.0.mapped.load(Ordering::Acquire);
+        let end = (region.top as usize).min(mapped) / page * page;
+        if end == 0 {
+            return;
+        }
+        // SAFETY: `[base, base + end)` lies in the private read-write
+        // mapping `self.0` keeps alive, and holds only the guest's stack,
+        // dead between calls (above).
+        let _ = unsafe { rustix::mm::madvise(self.0.base() as *mut _, end, Advice::LinuxDontNeed) };
+    }
+}
+
+/// Run `future` (a store's instantiation) and note in `memory` the linear
+/// memory wasmtime makes for it, when it makes exactly one.
+pub(crate) async fn watch<F: Future>(future: F, memory: &mut Option<VuMemory>) -> F::Output {
+    let mut future = pin!(future);
+    let mut made = 0;
+    let mut last = None;
+    let output = std::future::poll_fn(|cx| {
+        // Anything left over was made outside a watched poll; it is not
+        // this store's.
+        MADE.take();
+        let polled = future.as_mut().poll(cx);
+        let (count, mapping) = MADE.take();
+        made += count;
+        if mapping.is_some() {
+            last = mapping;
+        }
+        polled
+    })
+    .await;
+    *memory = (made == 1).then(|| last.map(VuMemory)).flatten();
+    output
+}
+
+/// Where a guest keeps its shadow stack: the bytes `[0, top)` of its
+/// memory, with its stack pointer at `top` between calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StackRegion {
+    /// The stack pointer's value between calls.
+    pub top: u32,
+}
+
+impl StackRegion {
+    /// The stack region of a component whose one linear memory is laid
+    /// out stack first, as Rust's and wasm-ld's `--stack-first` lay it
+    /// out: the module defining the memory has a global named
+    /// `__stack_pointer` (mutable, `i32`, a constant start), and every
+    /// data segment lies at or above that start, so nothing but the stack
+    /// lives below it. `None` for any other layout (a snapshot whose data
+    /// reaches into the stack, a memory shared by several modules, no
+    /// names), or when the bytes do not parse.
+    pub(crate) fn find(component: &[u8]) -> Option<StackRegion> {
+        let mut modules: Vec<Module> = Vec::new();
+        let mut found = None;
+        let mut memories = 0;
+        for payload in Parser::new(0).parse_all(component) {
+            match payload.ok()? {
+                Payload::Version {
+                    encoding: wasmparser::Encoding::Module,
+                    ..
+                } => modules.push(Module::default()),
+                Payload::ImportSection(imports) => {
+                    if let Some(module) = modules.last_mut() {
+                        for import in imports.into_imports() {
+                            match import.ok()?.ty {
+                                TypeRef::Global(_) => module.imported_globals += 1,
+                                TypeRef::Memory(_) => module.imported_memory = true,
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                Payload::MemorySection(section) => {
+                    if let Some(module) = modules.last_mut() {
+                        module.memories += section.count();
+                    }
+                }
+                Payload::GlobalSection(section) => {
+                    if let Some(module) = modules.last_mut() {
+                        for global in section {
+                            let global = global.ok()?;
+                            let start = match global.init_expr.get_operators_reader().read() {
+                                Ok(wasmparser::Operator::I32Const { value }) => Some(value),
+                                _ => None,
+                            };
+                            let stack_like =
+                                global.ty.mutable && global.ty.content_type == ValType::I32;
+                            module.globals.push(start.filter(|_| stack_like));
+                        }
+                    }
+                }
+                Payload::DataSection(section) => {
+                    if let Some(module) = modules.last_mut() {
+                        for data in section {
+                            let lowest = match data.ok()?.kind {
+                                wasmparser::DataKind::Active {
+                                    memory_index: 0,
+                                    offset_expr,
+                                } => match offset_expr.get_operators_reader().read() {
+                                    Ok(wasmparser::Operator::I32Const { value }) => value,
+                                    _ => -1,
+                                },
+                                _ => -1,
+                            };
+                            module.lowest_data =
+                                Some(module.lowest_data.map_or(lowest, |l: i32| l.min(lowest)));
+                        }
+                    }
+                }
+                Payload::CustomSection(section) if section.name() == "name" => {
+                    if let (Some(module), wasmparser::KnownCustom::Name(names)) =
+                        (modules.last_mut(), section.as_known())
+                    {
+                        for name in names {
+                            if let Ok(Name::Global(map)) = name {
+                                for naming in map.into_iter().flatten() {
+                                    if naming.name == "__stack_pointer" {
+                                        module.stack_pointer = Some(naming.index);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Payload::End(_) => {
+                    // The end of a module or of a component: only a module
+                    // was pushed.
+                    let Some(module) = modules.pop() else {
+                        continue;
+                    };
+                    memories += module.memories;
+                    if module.imported_memory {
+                        return None;
+                    }
+                    if module.memories > 0 {
+                        found = module.stack_region();
+                    }
+                }
+                _ => {}
+            }
+        }
+        if memories == 1 { found } else { None }
+    }
+}
+
+/// What [`StackRegion::find`] learns of one core module.
+#[derive(Default)]
+struct Module {
+    imported_globals: u32,
+    imported_memory: bool,
+    memories: u32,
+    /// Each defined global's constant start, when it is a mutable `i32`.
+    globals: Vec<Option<i32>>,
+    /// The lowest start of a data segment; -1 when one is not an active
+    /// segment of memory 0 at a constant offset.
+    lowest_data: Option<i32>,
+    /// The index of the global named `__stack_pointer`.
+    stack_pointer: Option<u32>,
+}
+
+impl Module {
+    fn stack_region(&self) -> Option<StackRegion> {
+        let index = self.stack_pointer?.checked_sub(self.imported_globals)?;
+        let top = (*self.globals.get(index as usize)?)?;
+        let top = u32::try_from(top).ok().filter(|&t| t > 0)?;
+        match self.lowest_data {
+            Some(lowest) if u32::try_from(lowest).map_or(true, |l| l < top) => None,
+            _ => Some(StackRegion { top }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmtime::{LinearMemory, MemoryCreator, MemoryType};
+
+    use super::*;
+
+    fn make(len: usize) -> (Box<dyn LinearMemory>, VuMemory) {
+        MADE.take();
+        let memory = Memories
+            .new_memory(MemoryType::new(1, None), len, None, Some(0), 0)
+            .unwrap();
+        let (count, mapping) = MADE.take();
+        assert_eq!(count, 1);
+        (memory, VuMemory(mapping.unwrap()))
+    }
+
+    fn bytes(memory: &dyn LinearMemory) -> &[u8] {
+        // SAFETY: the test owns the memory and no guest runs in it.
+        unsafe { std::slice::from_raw_parts(memory.as_ptr(), memory.byte_size()) }
+    }
+
+    fn write(memory: &mut dyn LinearMemory, at: usize, data: &[u8]) {
+        assert!(at + data.len() <= memory.byte_size());
+        // SAFETY: as above, and the range is inside the memory.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), memory.as_ptr().add(at), data.len()) }
+    }
+
+    #[test]
+    fn a_memory_grows_keeping_its_contents_and_zeroing_the_rest() {
+        let (mut memory, _vu) = make(64 << 10);
+        assert_eq!(memory.byte_size(), 64 << 10);
+        assert!(bytes(&*memory).iter().all(|&b| b == 0));
+        write(&mut *memory, 0, b"first");
+        write(&mut *memory, (64 << 10) - 4, b"last");
+        // Far past the first mapping, so that it has to move or extend.
+        memory.grow_to(16 << 20).unwrap();
+        assert_eq!(memory.byte_size(), 16 << 20);
+        assert!(memory.byte_capacity() >= 16 << 20);
+        let now = bytes(&*memory);
+        assert_eq!(&now[..5], b"first");
+        assert_eq!(&now[(64 << 10) - 4..64 << 10], b"last");
+        assert!(now[64 << 10..].iter().all(|&b| b == 0));
+        write(&mut *memory, (16 << 20) - 1, b"!");
+    }
+
+    #[test]
+    fn releasing_the_stack_zeroes_only_the_stack_region() {
+        let (mut memory, vu) = make(128 << 10);
+        write(&mut *memory, 0, &[0xA5; 128 << 10]);
+        let mut store = wasmtime::Store::new(&wasmtime::Engine::default(), ());
+        // A top that is not page-aligned keeps the page it lies in.
+        let page = rustix::param::page_size();
+        vu.release_stack(
+            StackRegion {
+                top: (64 << 10) + 100,
+            },
+            &mut store,
+        );
+        let now = bytes(&*memory);
+        assert!(now[..64 << 10].iter().all(|&b| b == 0));
+        assert!(now[64 << 10..].iter().all(|&b| b == 0xA5));
+        // After a growth the release follows the memory where it moved.
+        memory.grow_to(8 << 20).unwrap();
+        write(&mut *memory, 0, &[1; 4096]);
+        vu.release_stack(StackRegion { top: page as u32 }, &mut store);
+        let now = bytes(&*memory);
+        assert!(now[..page].iter().all(|&b| b == 0));
+        assert!(now[64 << 10..128 << 10].iter().all(|&b| b == 0xA5));
+    }
+
+    #[test]
+    fn memories_with_a_guard_or_a_reservation_are_refused() {
+        let ty = MemoryType::new(1, None);
+        assert!(
+            Memories
+                .new_memory(ty.clone(), 65536, None, Some(0), 4096)
+                .is_err()
+        );
+        assert!(
+            Memories
+                .new_memory(ty, 65536, None, Some(1 << 32), 0)
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn watch_notes_one_memory_and_no_more() {
+        let mut slot = None;
+        let memory = watch(async { make_unwatched(65536) }, &mut slot).await;
+        assert!(slot.is_some());
+        drop(memory);
+        let mut slot = None;
+        watch(
+            async { (make_unwatched(65536), make_unwatched(65536)) },
+            &mut slot,
+        )
+        .await;
+        assert!(
+            slot.is_none(),
+            "two memories: which is the stack's is unknown"
+        );
+        let _outside = make_unwatched(65536);
+        let mut slot = None;
+        watch(async {}, &mut slot).await;
+        assert!(slot.is_none(), "made outside the watched poll");
+    }
+
+    fn make_unwatched(len: usize) -> Box<dyn LinearMemory> {
+        Memories
+            .new_memory(MemoryType::new(1, None), len, None, Some(0), 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_stack_region_of_a_rust_journey_is_found() {
+        let rust = include_bytes!("../../throng-cli/assets/quick-get.wasm");
+        assert_eq!(
+            StackRegion::find(rust),
+            Some(StackRegion { top: 1 << 20 }),
+            "Rust lays out a 1 MiB stack first"
+        );
+        assert_eq!(StackRegion::find(b"\0asm\x0d\0\x01\0garbage"), None);
+        assert_eq!(StackRegion::find(b""), None);
+    }
+
+    fn leb(mut n: u32, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    fn section(id: u8, body: &[u8], out: &mut Vec<u8>) {
+        out.push(id);
+        leb(body.len() as u32, out);
+        out.extend_from_slice(body);
+    }
+
+    /// `i32.const n; end` for small positive `n` (two-byte signed LEB).
+    fn const_expr(n: u32, out: &mut Vec<u8>) {
+        assert!(n < 1 << 20);
+        out.push(0x41);
+        out.extend_from_slice(&[
+            (n & 0x7f) as u8 | 0x80,
+            ((n >> 7) & 0x7f) as u8 | 0x80,
+            (n >> 14) as u8,
+        ]);
+        out.push(0x0b);
+    }
+
+    /// A core module with one memory, one mutable `i32` global starting at
+    /// `top` (named `global_name`), and one data segment at `data_at`.
+    fn module(top: u32, data_at: u32, global_name: &str) -> Vec<u8> {
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        section(5, &[1, 0, 17], &mut m);
+        let mut globals = vec![1, 0x7f, 1];
+        const_expr(top, &mut globals);
+        section(6, &globals, &mut m);
+        let mut data = vec![1, 0];
+        const_expr(data_at, &mut data);
+        data.extend_from_slice(&[1, 42]);
+        section(11, &data, &mut m);
+        let mut names = vec![4];
+        names.extend_from_slice(b"name");
+        let mut map = vec![1, 0];
+        leb(global_name.len() as u32, &mut map);
+        map.extend_from_slice(global_name.as_bytes());
+        section(7, &map, &mut names);
+        section(0, &names, &mut m);
+        m
+    }
+
+    #[test]
+    fn only_a_stack_first_layout_with_a_named_stack_pointer_gives_a_region() {
+        let top = 64 << 10;
+        assert_eq!(
+            StackRegion::find(&module(top, top + 16, "__stack_pointer")),
+            Some(StackRegion { top })
+        );
+        // Data below the stack's top (a snapshot, or data laid out first):
+        // the region below the top is not all stack.
+        assert_eq!(
+            StackRegion::find(&module(top, 1024, "__stack_pointer")),
+            None
+        );
+        // No global is known to be the stack pointer.
+        assert_eq!(StackRegion::find(&module(top, top + 16, "counter")), None);
+    }
+}

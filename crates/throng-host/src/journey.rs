@@ -10,6 +10,7 @@ use wasmtime::component::Component;
 
 use crate::bindings::VuPre;
 use crate::cache;
+use crate::capacity::MemoryLayout;
 use crate::config::Host;
 use crate::error::{LoadError, chain};
 use crate::memory::StackRegion;
@@ -113,7 +114,10 @@ impl Host {
         let tasks = self.probe_tasks(&pre, path).await?;
         Ok(Journey {
             pre,
-            stack: StackRegion::find(bytes),
+            // Only the compact layout's memories are throng's to release.
+            stack: (self.options.layout == MemoryLayout::Compact)
+                .then(|| StackRegion::find(bytes))
+                .flatten(),
             tasks,
             path: path.into(),
             info,

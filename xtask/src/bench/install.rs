@@ -1,7 +1,9 @@
 //! Finding the target and the peers, and installing what is missing:
 //! Debian packages with apt-get, oha with `cargo install`, Locust with pip
-//! in a venv. A peer that cannot be installed is reported missing, not
-//! fatal; only nginx and throng are required.
+//! in a venv, and a Goose load test built from `xtask/src/bench/goose`
+//! (Goose is a library: a load test is a program built against it). A
+//! peer that cannot be installed is reported missing, not fatal; only
+//! nginx and throng are required.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -32,6 +34,8 @@ pub struct Tools {
     pub oha: Option<PathBuf>,
     /// Locust in its venv, if installed.
     pub locust: Option<PathBuf>,
+    /// The Goose load test of `xtask/src/bench/goose`, if it built.
+    pub goose: Option<PathBuf>,
     /// `(tool, why)` for each peer that could not be installed.
     pub missing: Vec<(String, String)>,
     /// Versions of each tool, for the report.
@@ -178,6 +182,26 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
     }
     let locust = locust_bin.exists().then_some(locust_bin);
 
+    // Cargo rebuilds only what changed; the lock file pins every crate.
+    let goose_target = toolchains.join("goose-target");
+    let goose_bin = goose_target.join("release/goose-bench");
+    if !goose_bin.exists() {
+        println!("bench: building the Goose load test (a few minutes)");
+    }
+    let built = quiet_status(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "--locked", "--manifest-path"])
+            .arg(root.join("xtask/src/bench/goose/Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &goose_target),
+    );
+    if !built {
+        missing.push((
+            "goose".into(),
+            "cargo build of xtask/src/bench/goose failed".into(),
+        ));
+    }
+    let goose = (built && goose_bin.exists()).then_some(goose_bin);
+
     let throng = target_dir.join("release/throng");
     if !throng.exists() {
         bail!(
@@ -196,6 +220,7 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
         ("ab", &ab, &["-V"][..]),
         ("oha", &oha, &["--version"][..]),
         ("locust", &locust, &["--version"][..]),
+        ("goose", &goose, &["--version"][..]),
     ] {
         if let Some(p) = path {
             versions.push((name.to_owned(), version(p, args)));
@@ -218,6 +243,7 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
         ab,
         oha,
         locust,
+        goose,
         missing,
         versions,
     })

@@ -187,6 +187,59 @@ pub fn oha(text: &str) -> Result<Throughput> {
     })
 }
 
+/// Parses Goose's JSON report (`--report-file X.json`): the `Aggregated`
+/// row's counts, over the time from the first user starting to the last
+/// stopping (Goose's own rate divides by whole seconds).
+pub fn goose(text: &str) -> Result<Throughput> {
+    let v: Value = serde_json::from_str(text).context("goose: JSON")?;
+    let aggregated = v["raw_request_metrics"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["name"] == "Aggregated"))
+        .context("goose: no Aggregated row in raw_request_metrics")?;
+    let requests = aggregated["number_of_requests"]
+        .as_u64()
+        .context("goose: number_of_requests")?;
+    let errors = aggregated["number_of_failures"].as_u64().unwrap_or(0);
+    let history = v["raw_metrics"]["history"].as_array();
+    let at = |action: &str| {
+        history?
+            .iter()
+            .find(|h| h["action"] == action)
+            .and_then(|h| seconds_of_day(h["timestamp"].as_str()?))
+    };
+    let req_per_s = match (at("Increasing"), at("Finished")) {
+        (Some(from), Some(to)) => {
+            // Across midnight the time of day wraps.
+            let took = if to >= from {
+                to - from
+            } else {
+                to + 86_400.0 - from
+            };
+            requests as f64 / took.max(1e-9)
+        }
+        _ => aggregated["requests_per_second"]
+            .as_f64()
+            .context("goose: requests_per_second")?,
+    };
+    Ok(Throughput {
+        requests,
+        req_per_s,
+        errors,
+        bytes_per_s: None,
+    })
+}
+
+/// Seconds since midnight of an RFC 3339 UTC time such as
+/// `2026-11-23T08:34:15.156067923Z`.
+fn seconds_of_day(timestamp: &str) -> Option<f64> {
+    let time = timestamp.split_once('T')?.1.trim_end_matches('Z');
+    let mut parts = time.split(':');
+    let h: f64 = parts.next()?.parse().ok()?;
+    let m: f64 = parts.next()?.parse().ok()?;
+    let s: f64 = parts.next()?.parse().ok()?;
+    Some(h * 3600.0 + m * 60.0 + s)
+}
+
 /// Parses the `Aggregated` row of Locust's `PREFIX_stats.csv`.
 pub fn locust_csv(text: &str) -> Result<Throughput> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -342,6 +395,7 @@ mod tests {
     const HEY: &str = include_str!("fixtures/hey.txt");
     const AB: &str = include_str!("fixtures/ab.txt");
     const OHA: &str = include_str!("fixtures/oha.json");
+    const GOOSE: &str = include_str!("fixtures/goose.json");
     const LOCUST: &str = include_str!("fixtures/locust_stats.csv");
     const THRONG: &str = include_str!("fixtures/throng-results.json");
     // The `--jsonl` stream of a 2 M-request run (50 VUs, `--iterations 40000`).
@@ -378,6 +432,23 @@ mod tests {
         let t = ab(AB).unwrap();
         assert_eq!((t.requests, t.req_per_s, t.errors), (17348, 16993.32, 0));
         assert_eq!(t.bytes_per_s, Some(2671.80 * 1024.0));
+    }
+
+    #[test]
+    fn goose_json() {
+        // 355,064 requests from 08:34:15.156067923 to 08:34:22.172811813.
+        let t = goose(GOOSE).unwrap();
+        assert_eq!((t.requests, t.errors), (355_064, 0));
+        assert!(
+            (t.req_per_s - 355_064.0 / 7.016_743_89).abs() < 0.01,
+            "{}",
+            t.req_per_s
+        );
+        let no_history = r#"{"raw_request_metrics":[{"name":"/","number_of_requests":9},{"name":"Aggregated","number_of_requests":9,"number_of_failures":2,"requests_per_second":4.5}]}"#;
+        let t = goose(no_history).unwrap();
+        assert_eq!((t.requests, t.errors, t.req_per_s), (9, 2, 4.5));
+        assert!(goose(r#"{"raw_request_metrics":[]}"#).is_err());
+        assert_eq!(seconds_of_day("2026-11-23T00:00:01.5Z"), Some(1.5));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `cargo xtask bench [--quick] [--only a,b,c,d,e,m,o,l]`: throng against its
-//! peers (wrk, hey, ab, oha, Locust) on one nginx, in one run, written to
+//! peers (wrk, hey, ab, oha, Locust, Goose) on one nginx, in one run, written to
 //! BENCHMARKS.md.
 //!
 //! Scenarios: (a) throughput with a 13-byte body, (b) memory per VU waiting

@@ -60,7 +60,7 @@ impl Peer {
             Peer::Oha => "oha",
             Peer::Hey => "hey",
             Peer::Locust => "Locust FastHttpUser",
-            Peer::Goose => "Goose (a GET transaction, no wait)",
+            Peer::Goose => "Goose",
         }
     }
 }
@@ -71,6 +71,20 @@ fn s(x: impl ToString) -> String {
 
 fn median_of(samples: &[(f64, u64)]) -> Option<f64> {
     Summary::of(&samples.iter().map(|(_, b)| *b as f64).collect::<Vec<_>>()).map(|s| s.median)
+}
+
+/// (b)'s row for a tool with one user: the baseline of its per-user
+/// figures.
+fn baseline_row(tool: &str, rss: f64, pss: f64) -> Vec<String> {
+    vec![
+        s(tool),
+        s(1),
+        num(rss / MIB, 1),
+        num(pss / MIB, 1),
+        s("– (baseline)"),
+        s("– (baseline)"),
+        s(""),
+    ]
 }
 
 fn first_lines(text: &str, n: usize) -> String {
@@ -375,6 +389,77 @@ impl Bench {
         }
     }
 
+    /// A peer's memory per user in 1–5 s wait time (`BENCH_THINK=1`) at
+    /// 1, 1,000 and 10,000 users, sampled once `started` (the file of the
+    /// run's output, the text in it) says every user has started. Adds
+    /// its rows; returns PSS KiB per user at 10,000.
+    fn peer_memory(
+        &mut self,
+        peer: Peer,
+        secs: u64,
+        started: impl Fn(&str, u32) -> (String, String),
+        (rows, notes, commands): (&mut Vec<Vec<String>>, &mut Vec<String>, &mut Vec<String>),
+    ) -> Result<f64> {
+        let name = peer.name();
+        let Some(_) = self.peer_job(peer, "x", "", 1, Path::new("x")) else {
+            notes.push(format!("{name} missing: no per-user figure."));
+            return Ok(f64::NAN);
+        };
+        let tag = format!("{peer:?}").to_lowercase();
+        let (mut idle, mut idle_pss) = (f64::NAN, f64::NAN);
+        let mut at_10k = f64::NAN;
+        for n in [1u32, 1_000, 10_000] {
+            let label = format!("b-{tag}-{n}");
+            let prefix = self.runs.join(&label);
+            let mut job = self
+                .peer_job(peer, &label, "", n, &prefix.with_extension("json"))
+                .context("peer job")?;
+            job.env.push((s("BENCH_THINK"), s("1")));
+            // The start is read from the peer's log, which `-q` silences.
+            job.args.retain(|a| a != "-q");
+            if let Some(t) = job.args.iter().position(|a| a == "-t") {
+                job.args[t + 1] = format!("{}s", secs + 10);
+            }
+            let (file, text) = started(&label, n);
+            job.rss_gate = RssGate::AfterFileContains(self.runs.join(file), text.clone());
+            job.timeout = Duration::from_secs(secs + 90);
+            job.pss = true;
+            if n == 1_000 {
+                commands.push(format!("BENCH_THINK=1 {}", job.shown()));
+            }
+            let obs = self.measure(&job)?;
+            let pss = median_of(&obs.pss).unwrap_or(f64::NAN);
+            match median_of(&obs.rss) {
+                Some(rss) if n == 1 => {
+                    (idle, idle_pss) = (rss, pss);
+                    rows.push(baseline_row(name, rss, pss));
+                }
+                Some(rss) => {
+                    let per_user_rss = (rss - idle) / f64::from(n - 1) / KIB;
+                    let per_user = (pss - idle_pss) / f64::from(n - 1) / KIB;
+                    if n == 10_000 {
+                        at_10k = per_user;
+                    }
+                    rows.push(vec![
+                        s(name),
+                        num(f64::from(n), 0),
+                        num(rss / MIB, 1),
+                        num(pss / MIB, 1),
+                        num(per_user_rss, 1),
+                        num(per_user, 1),
+                        s(""),
+                    ]);
+                }
+                None => notes.push(format!(
+                    "{name} at {n} users never wrote `{text}` ({}): {}",
+                    obs.status,
+                    first_lines(&obs.stderr, 3)
+                )),
+            }
+        }
+        Ok(at_10k)
+    }
+
     /// (a) Throughput: 50 connections/VUs, 13-byte body.
     pub fn throughput(&mut self) -> Result<Section> {
         let peers = [
@@ -514,20 +599,11 @@ impl Bench {
         let secs = if self.quick { 10 } else { 20 };
         let idle = self.idle_rss()?;
         let idle_pss = self.idle_pss;
-        let mut rows = vec![vec![
-            s("throng"),
-            s(1),
-            num(idle / MIB, 1),
-            num(idle_pss / MIB, 1),
-            s("– (baseline)"),
-            s("– (baseline)"),
-            s(""),
-        ]];
+        let mut rows = vec![baseline_row("throng", idle, idle_pss)];
         let mut notes = Vec::new();
         let mut commands = Vec::new();
         let mut per_vu_10k = f64::NAN;
         let mut per_vu_5k = f64::NAN;
-        let mut per_vu_locust = f64::NAN;
         for n in counts {
             let label = format!("b-throng-{n}");
             let jsonl = self.runs.join(format!("{label}.jsonl"));
@@ -611,74 +687,29 @@ impl Bench {
                 }
             }
         }
-        if self.tools.locust.is_some() {
-            let mut locust_idle = f64::NAN;
-            let mut locust_idle_pss = f64::NAN;
-            for n in [1u32, 1_000, 10_000] {
-                let label = format!("b-locust-{n}");
-                let prefix = self.runs.join(&label);
-                let mut job = self
-                    .peer_job(Peer::Locust, &label, "", n, &prefix.with_extension("json"))
-                    .context("locust")?;
-                job.env.push((s("BENCH_THINK"), s("1")));
-                if let Some(t) = job.args.iter().position(|a| a == "-t") {
-                    job.args[t + 1] = format!("{}s", secs + 10);
-                }
-                let err = self.runs.join(format!("{label}.stderr"));
-                job.rss_gate = RssGate::AfterFileContains(err, s("All users spawned"));
-                job.timeout = Duration::from_secs(secs + 90);
-                job.pss = true;
-                if n == 1_000 {
-                    commands.push(format!("BENCH_THINK=1 {}", job.shown()));
-                }
-                let obs = self.measure(&job)?;
-                let pss = median_of(&obs.pss).unwrap_or(f64::NAN);
-                match median_of(&obs.rss) {
-                    Some(rss) if n == 1 => {
-                        locust_idle = rss;
-                        locust_idle_pss = pss;
-                        rows.push(vec![
-                            s("Locust FastHttpUser"),
-                            s(1),
-                            num(rss / MIB, 1),
-                            num(pss / MIB, 1),
-                            s("– (baseline)"),
-                            s("– (baseline)"),
-                            s(""),
-                        ]);
-                    }
-                    Some(rss) => {
-                        let per_user_rss = (rss - locust_idle) / f64::from(n - 1) / KIB;
-                        let per_user = (pss - locust_idle_pss) / f64::from(n - 1) / KIB;
-                        if n == 10_000 {
-                            per_vu_locust = per_user;
-                        }
-                        rows.push(vec![
-                            s("Locust FastHttpUser"),
-                            num(f64::from(n), 0),
-                            num(rss / MIB, 1),
-                            num(pss / MIB, 1),
-                            num(per_user_rss, 1),
-                            num(per_user, 1),
-                            s(""),
-                        ]);
-                    }
-                    None => notes.push(format!(
-                        "Locust at {n} users never logged `All users spawned` ({}): {}",
-                        obs.status,
-                        first_lines(&obs.stderr, 3)
-                    )),
-                }
-            }
-        } else {
-            notes.push(s("Locust missing: no per-user figure."));
-        }
-        notes.push(s("RSS: VmRSS of the generator sampled every 50 ms once every VU is active (throng: its `--jsonl` stream reports `vus` = N; Locust: it logs `All users spawned`), median of those samples. PSS: `Pss` of /proc/<pid>/smaps_rollup, sampled every 500 ms over the same window: resident memory with each shared page counted once. VmRSS counts a page once per mapping, so a module-image page that every VU maps copy-on-write and only reads counts N times in RSS and once in PSS. Per VU = (memory − the same tool's memory with 1 VU) ÷ (N − 1); the targets are judged on PSS. Each VU holds an idle keep-alive connection to nginx."));
+        let per_vu_locust = self.peer_memory(
+            Peer::Locust,
+            secs,
+            |label, _| (format!("{label}.stderr"), s("All users spawned")),
+            (&mut rows, &mut notes, &mut commands),
+        )?;
+        self.peer_memory(
+            Peer::Goose,
+            secs,
+            |label, n| {
+                (
+                    format!("{label}.stdout"),
+                    format!("[user {n}]: launching user"),
+                )
+            },
+            (&mut rows, &mut notes, &mut commands),
+        )?;
+        notes.push(s("RSS: VmRSS of the generator sampled every 50 ms once every VU is active (throng: its `--jsonl` stream reports `vus` = N; Locust: it logs `All users spawned`; Goose: it logs the N-th user launching), median of those samples. PSS: `Pss` of /proc/<pid>/smaps_rollup, sampled every 500 ms over the same window: resident memory with each shared page counted once. VmRSS counts a page once per mapping, so a module-image page that every VU maps copy-on-write and only reads counts N times in RSS and once in PSS. Per VU = (memory − the same tool's memory with 1 VU) ÷ (N − 1); the targets are judged on PSS. Each VU holds an idle keep-alive connection to nginx."));
         notes.push(s("wrk, ab, oha and hey have no think time (hey's `-q` and oha's `-q` pace connections, not users), so they have no memory-per-user figure here."));
         Ok(Section {
             title: s("(b) Memory per VU in 1–5 s think time"),
             about: format!(
-                "throng with N VUs of the quick-get journey and `--think-time 1s..5s` for {secs} s; Locust with N FastHttpUsers and `wait_time = between(1, 5)` (one repetition: memory barely moves between runs)."
+                "throng with N VUs of the quick-get journey and `--think-time 1s..5s` for {secs} s; Locust with N FastHttpUsers and `wait_time = between(1, 5)`; Goose with N users and `set_wait_time(1 s, 5 s)` (one repetition: memory barely moves between runs)."
             ),
             commands,
             header: vec![

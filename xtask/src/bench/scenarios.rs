@@ -73,6 +73,20 @@ fn median_of(samples: &[(f64, u64)]) -> Option<f64> {
     Summary::of(&samples.iter().map(|(_, b)| *b as f64).collect::<Vec<_>>()).map(|s| s.median)
 }
 
+/// `users` users, all started in the first second, for `secs` seconds:
+/// the flags Locust and Goose share (`-u`, `-r`, `-t`).
+fn all_users_at_once(users: impl ToString, secs: u64) -> [String; 6] {
+    let users = users.to_string();
+    [
+        s("-u"),
+        users.clone(),
+        s("-r"),
+        users,
+        s("-t"),
+        format!("{secs}s"),
+    ]
+}
+
 /// (b)'s row for a tool with one user: the baseline of its per-user
 /// figures.
 fn baseline_row(tool: &str, rss: f64, pss: f64) -> Vec<String> {
@@ -316,18 +330,17 @@ impl Bench {
                             .display()
                             .to_string(),
                         s("--headless"),
-                        s("-u"),
-                        s(conns),
-                        s("-r"),
-                        s(conns),
-                        s("-t"),
-                        format!("{secs}s"),
+                    ]
+                    .into_iter()
+                    .chain(all_users_at_once(conns, secs))
+                    .chain([
                         s("--host"),
                         base,
                         s("--csv"),
                         prefix.display().to_string(),
                         s("--only-summary"),
-                    ],
+                    ])
+                    .collect(),
                 );
                 job.fresh_files = vec![PathBuf::from(format!("{}_stats.csv", prefix.display()))];
                 job
@@ -338,20 +351,16 @@ impl Bench {
                 let mut job = self.job(
                     label,
                     self.tools.goose.as_ref()?,
-                    vec![
-                        s("-H"),
-                        base,
-                        s("-u"),
-                        s(conns),
-                        s("-r"),
-                        s(conns),
-                        s("-t"),
-                        format!("{secs}s"),
-                        s("--no-reset-metrics"),
-                        s("--report-file"),
-                        out.display().to_string(),
-                        s("-q"),
-                    ],
+                    [s("-H"), base]
+                        .into_iter()
+                        .chain(all_users_at_once(conns, secs))
+                        .chain([
+                            s("--no-reset-metrics"),
+                            s("--report-file"),
+                            out.display().to_string(),
+                            s("-q"),
+                        ])
+                        .collect(),
                 );
                 job.fresh_files = vec![out.to_path_buf()];
                 job

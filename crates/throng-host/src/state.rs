@@ -13,6 +13,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::config::Host;
+use crate::imports::http::DefaultName;
 use crate::imports::log::LogGate;
 use crate::imports::metrics::{OpenTransaction, Warned};
 use crate::imports::stdio::GuestOutput;
@@ -29,6 +30,8 @@ pub struct VuState {
     pub(crate) rng: SmallRng,
     pub(crate) run_start: Instant,
     pub(crate) http: Option<throng_http::Session>,
+    /// The name of the last request sent without one (`imports/http.rs`).
+    pub(crate) default_name: DefaultName,
     pub(crate) metrics: Option<Arc<Metrics>>,
     /// The run's data sets, shared by every VU.
     pub(crate) feeders: Feeders,
@@ -86,6 +89,7 @@ impl VuState {
             rng,
             run_start: setup.run_start,
             http: Some(setup.http.session()),
+            default_name: DefaultName::default(),
             wasi_http_hooks: Hooks::new(Some(setup.http), Some(setup.metrics.clone())),
             metrics: Some(setup.metrics),
             feeders: setup.feeders,
@@ -115,6 +119,7 @@ impl VuState {
             rng: SmallRng::seed_from_u64(0),
             run_start: Instant::now(),
             http: None,
+            default_name: DefaultName::default(),
             metrics: None,
             feeders: Feeders::default(),
             data_cursor: VuCursor::new(0, 0),

@@ -239,6 +239,9 @@ impl VirtualUser for WasmVu {
     }
 
     fn rest(&mut self) {
+        if let Some(session) = &mut self.store.data_mut().http {
+            session.rest();
+        }
         if let Some(stack) = &self.stack {
             stack.release(&mut self.store);
         }

@@ -25,11 +25,15 @@ pub struct Request {
     pub timeout: Option<Duration>,
     /// Whether the response body is kept or counted and dropped.
     pub body_mode: BodyMode,
+    /// Whether the response's headers are copied into
+    /// [`Response::headers`]; when `false` that list stays empty, saving a
+    /// pair of allocations per header for a journey that reads none.
+    pub keep_headers: bool,
 }
 
 impl Request {
     /// A request with this method and URL, no headers, no body, the default
-    /// timeout and [`BodyMode::Keep`].
+    /// timeout, [`BodyMode::Keep`] and the response headers kept.
     pub fn new(method: http::Method, url: impl Into<String>) -> Request {
         Request {
             method,
@@ -38,6 +42,7 @@ impl Request {
             body: None,
             timeout: None,
             body_mode: BodyMode::Keep,
+            keep_headers: true,
         }
     }
 

@@ -49,6 +49,18 @@ pub struct Session {
     /// The timer behind every request's timeout, kept between requests so
     /// that most of them need no timer of their own (see [`Session::send`]).
     timer: Option<Pin<Box<Sleep>>>,
+    /// The last URL sent to, parsed and checked: a VU mostly sends to the
+    /// same URL again, which then costs a comparison instead of a parse,
+    /// an allow-list check and their allocations.
+    route: Option<Route>,
+}
+
+/// A URL and what [`Target::parse`] and the allow list made of it; both
+/// depend on nothing but the URL and the session's client.
+struct Route {
+    url: String,
+    target: Target,
+    grant: Grant,
 }
 
 impl Session {
@@ -59,6 +71,7 @@ impl Session {
             tls: None,
             opened: 0,
             timer: None,
+            route: None,
         }
     }
 
@@ -133,6 +146,18 @@ impl Session {
         self.idle.clear();
     }
 
+    /// Frees what the idle connections keep for their next response (the
+    /// read buffer of each HTTP/1.1 connection), for an idle time ahead:
+    /// a VU about to think for seconds need not hold it. The connections
+    /// stay open.
+    pub fn rest(&mut self) {
+        for conn in &mut self.idle {
+            if let Proto::H1(h1) = &mut conn.proto {
+                h1.release();
+            }
+        }
+    }
+
     async fn exchange(
         &mut self,
         req: Request,
@@ -146,16 +171,17 @@ impl Session {
             body,
             timeout: _,
             body_mode,
+            keep_headers,
         } = req;
-        let target = Target::parse(&url)?;
         // Before anything else, so a refused host costs no DNS query and
         // no socket.
-        let grant = self.client.shared.allow.check(&target)?;
+        let (target, grant) = self.route(url)?;
         let message = Message::new(method, target, headers, body)?;
         let shared = &self.client.shared;
         let read = Read {
             mode: body_mode,
             max_kept: shared.max_kept_body,
+            keep_headers,
         };
 
         let mut retried = false;
@@ -201,6 +227,24 @@ impl Session {
                 Err(failed) => return Err(failed.failure),
             }
         }
+    }
+
+    /// Where `url` goes and whether it may: parsed and checked anew only
+    /// when it differs from the last request's URL.
+    fn route(&mut self, url: String) -> Result<(Target, Grant), Failure> {
+        if let Some(route) = &self.route
+            && route.url == url
+        {
+            return Ok((route.target.clone(), route.grant));
+        }
+        let target = Target::parse(&url)?;
+        let grant = self.client.shared.allow.check(&target)?;
+        self.route = Some(Route {
+            url,
+            target: target.clone(),
+            grant,
+        });
+        Ok((target, grant))
     }
 
     /// This session's connection to `target` if it is still open, else a
@@ -388,6 +432,7 @@ fn is_token(b: u8) -> bool {
 struct Read {
     mode: BodyMode,
     max_kept: usize,
+    keep_headers: bool,
 }
 
 /// A response read to its end.
@@ -435,7 +480,9 @@ async fn send_h1(
         .await
         .map_err(|(failure, unsent)| Failed { failure, unsent })?;
     watch.enter(Phase::Waiting);
-    let head = h1.read_head(message.method == Method::HEAD).await?;
+    let head = h1
+        .read_head(message.method == Method::HEAD, read.keep_headers)
+        .await?;
     watch.enter(Phase::Receiving);
     let body = h1
         .read_body(head.framing, read.mode, read.max_kept, received)
@@ -487,7 +534,11 @@ async fn send_h2(
     let body = body::read(incoming, read.mode, read.max_kept, received).await?;
     Ok(Got {
         status: parts.status.as_u16(),
-        headers: header_list(&parts.headers),
+        headers: if read.keep_headers {
+            header_list(&parts.headers)
+        } else {
+            Vec::new()
+        },
         body,
         bytes_sent,
         keep: true,

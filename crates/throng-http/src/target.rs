@@ -16,7 +16,7 @@ pub(crate) enum Scheme {
 }
 
 /// A parsed request URL.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Target {
     pub(crate) scheme: Scheme,
     pub(crate) port: u16,

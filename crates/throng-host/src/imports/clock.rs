@@ -14,12 +14,16 @@ impl Host for VuState {
 
     async fn sleep_ms(&mut self, ms: u64) {
         let pause = Duration::from_millis(ms);
-        if pause >= REST_AFTER
-            && let Some(stack) = &self.stack
-        {
+        if pause >= REST_AFTER {
             // Think time inside the guest: its frames stay on the fiber
-            // stack, but the pages deeper calls touched can go.
-            stack.release_below_here();
+            // stack, but the pages deeper calls touched can go, and so can
+            // its connections' read buffers.
+            if let Some(stack) = &self.stack {
+                stack.release_below_here();
+            }
+            if let Some(session) = &mut self.http {
+                session.rest();
+            }
         }
         // The VU's fiber is suspended here; no thread waits.
         tokio::time::sleep(pause).await;

@@ -49,9 +49,9 @@ impl VuState {
                 )));
             }
         };
-        let name = match req.name {
-            Some(name) => name,
-            None => format!("{method} {}", url_path(&req.url)),
+        let name = match &req.name {
+            Some(name) => name.as_str(),
+            None => self.default_name.of(&method, &req.url),
         };
         let request = Request {
             method: method.clone(),
@@ -63,13 +63,14 @@ impl VuState {
                 wit::BodyMode::Keep => BodyMode::Keep,
                 wit::BodyMode::Discard => BodyMode::Discard,
             },
+            keep_headers: matches!(headers, Headers::Keep),
         };
         let result = session.send(request).await;
         let tags = RequestTags {
             task: (!self.task.is_empty()).then_some(self.task.as_str()),
             tags: &req.tags,
         };
-        record(self.metrics.as_deref(), &name, &method, &tags, &result);
+        record(self.metrics.as_deref(), name, &method, &tags, &result);
         match result {
             Ok(r) => Ok(wit::Response {
                 status: r.status,
@@ -83,6 +84,43 @@ impl VuState {
             }),
             Err(e) => Err(classify(e.kind, e.message).1),
         }
+    }
+}
+
+/// The name a request without one is recorded under, `"{method} {path}"`,
+/// kept for the next request: a VU mostly sends the same request again,
+/// which then needs no formatting and no allocation.
+#[derive(Debug)]
+pub(crate) struct DefaultName {
+    method: http::Method,
+    path: String,
+    name: String,
+}
+
+impl Default for DefaultName {
+    fn default() -> Self {
+        DefaultName {
+            method: http::Method::GET,
+            path: String::new(),
+            name: String::new(),
+        }
+    }
+}
+
+impl DefaultName {
+    /// The name of a request of `method` to `url`.
+    pub(crate) fn of(&mut self, method: &http::Method, url: &str) -> &str {
+        let path = url_path(url);
+        if self.name.is_empty() || self.method != *method || self.path != path {
+            self.method = method.clone();
+            self.path.clear();
+            self.path.push_str(path);
+            self.name.clear();
+            self.name.push_str(method.as_str());
+            self.name.push(' ');
+            self.name.push_str(path);
+        }
+        &self.name
     }
 }
 
@@ -185,6 +223,17 @@ pub(crate) fn url_path(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::url_path;
+
+    #[test]
+    fn a_request_without_a_name_is_named_by_its_method_and_path() {
+        let mut names = super::DefaultName::default();
+        let get = http::Method::GET;
+        assert_eq!(names.of(&get, "http://h/a?x=1"), "GET /a");
+        assert_eq!(names.of(&get, "http://h/a?x=2"), "GET /a");
+        assert_eq!(names.of(&http::Method::POST, "http://h/a"), "POST /a");
+        assert_eq!(names.of(&http::Method::POST, "http://h"), "POST /");
+        assert_eq!(names.of(&http::Method::POST, "http://h/b#f"), "POST /b");
+    }
 
     #[test]
     fn methods_parse_in_any_case() {

@@ -3,7 +3,7 @@
 mod clock;
 mod context;
 mod data;
-mod http;
+pub(crate) mod http;
 pub(crate) mod log;
 pub(crate) mod metrics;
 pub(crate) mod stdio;

@@ -133,6 +133,7 @@ impl WasiHttpHooks for Hooks {
                 body: (!body.is_empty() || method_has_body(&method)).then_some(body),
                 timeout,
                 body_mode: BodyMode::Keep,
+                keep_headers: true,
             };
             let result = session.lock().await.send(request).await;
             let tags = RequestTags {

@@ -37,6 +37,12 @@ both!(a_host_off_the_list_never_sees_a_connection, |proto| {
         .await
         .unwrap();
     assert_eq!(ok.status, 200);
+    // An allowed URL checked before does not let another one through.
+    let err = session
+        .send(Request::get(other.url("/echo")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Denied);
     // The allowed request went through after the refused ones, so a
     // connection to `other` would have been accepted by now.
     tokio::time::sleep(Duration::from_millis(50)).await;

@@ -52,6 +52,24 @@ both!(each_session_keeps_its_own_connection, |proto| {
     assert_eq!(server.accepts(), 4);
 });
 
+both!(a_resting_session_keeps_its_connection, |proto| {
+    let server = Server::start(proto).await;
+    let mut session = client().session();
+    for i in 0..3 {
+        let response = session
+            .send(Request::get(server.url("/echo")))
+            .await
+            .unwrap();
+        assert_eq!(response.status, 200);
+        assert_eq!(response.reused_connection, i > 0, "request {i}");
+        // What a VU does before a long think time: its connections give
+        // back their read buffers and stay open.
+        session.rest();
+    }
+    assert_eq!(session.connections_opened(), 1);
+    assert_eq!(server.accepts(), 1);
+});
+
 both!(close_drops_the_idle_connection, |proto| {
     let server = Server::start(proto).await;
     let mut session = client().session();

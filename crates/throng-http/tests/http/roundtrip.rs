@@ -39,6 +39,43 @@ both!(get_returns_status_headers_and_body, |proto| {
     assert!(!response.reused_connection);
 });
 
+both!(headers_not_kept_are_left_out, |proto| {
+    let server = Server::start(proto).await;
+    let mut session = client().session();
+    for i in 0..3 {
+        let response = session
+            .send(Request {
+                method: http::Method::POST,
+                body: Some(Bytes::from_static(b"thirteen byte")),
+                keep_headers: i == 1,
+                ..Request::get(server.url("/echo?status=202"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(response.status, 202, "request {i}");
+        assert_eq!(&response.body[..], b"thirteen byte", "request {i}");
+        assert_eq!(response.headers.is_empty(), i != 1, "request {i}");
+        assert_eq!(response.reused_connection, i > 0, "request {i}");
+    }
+    assert_eq!(session.connections_opened(), 1);
+});
+
+// The session keeps the last URL parsed; a different one is parsed anew
+// and reaches its own resource.
+both!(alternating_urls_each_reach_their_own_resource, |proto| {
+    let server = Server::start(proto).await;
+    let mut session = client().session();
+    for i in 0..6 {
+        let status = if i % 2 == 0 { 201 } else { 207 };
+        let response = session
+            .send(Request::get(server.url(&format!("/echo?status={status}"))))
+            .await
+            .unwrap();
+        assert_eq!(response.status, status, "request {i}");
+    }
+    assert_eq!(session.connections_opened(), 1);
+});
+
 both!(post_sends_body_with_length, |proto| {
     let server = Server::start(proto).await;
     let mut session = client().session();

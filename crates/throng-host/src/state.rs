@@ -108,6 +108,16 @@ impl VuState {
         }
     }
 
+    /// Frees what the VU's HTTP sessions keep for their next response,
+    /// before an idle time of at least `REST_AFTER`; their connections
+    /// stay open.
+    pub(crate) fn rest_http(&mut self) {
+        if let Some(session) = &mut self.http {
+            session.rest();
+        }
+        self.wasi_http_hooks.rest();
+    }
+
     /// State for the probe instance that lists tasks: no HTTP, no metrics,
     /// no data sets.
     pub(crate) fn probe(host: &Host) -> Self {

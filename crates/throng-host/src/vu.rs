@@ -239,9 +239,7 @@ impl VirtualUser for WasmVu {
     }
 
     fn rest(&mut self) {
-        if let Some(session) = &mut self.store.data_mut().http {
-            session.rest();
-        }
+        self.store.data_mut().rest_http();
         if let Some(stack) = &self.stack {
             stack.release(&mut self.store);
         }

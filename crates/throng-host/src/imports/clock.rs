@@ -21,9 +21,7 @@ impl Host for VuState {
             if let Some(stack) = &self.stack {
                 stack.release_below_here();
             }
-            if let Some(session) = &mut self.http {
-                session.rest();
-            }
+            self.rest_http();
         }
         // The VU's fiber is suspended here; no thread waits.
         tokio::time::sleep(pause).await;

@@ -67,6 +67,17 @@ impl Hooks {
             task: String::new(),
         }
     }
+
+    /// Frees the read buffers of the `wasi:http` session's idle
+    /// connections (see [`Session::rest`]); a session busy with a request
+    /// is left as it is.
+    pub(crate) fn rest(&self) {
+        if let Some(session) = &self.session
+            && let Ok(mut session) = session.try_lock()
+        {
+            session.rest();
+        }
+    }
 }
 
 impl WasiHttpHooks for Hooks {

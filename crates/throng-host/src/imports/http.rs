@@ -90,37 +90,24 @@ impl VuState {
 /// The name a request without one is recorded under, `"{method} {path}"`,
 /// kept for the next request: a VU mostly sends the same request again,
 /// which then needs no formatting and no allocation.
-#[derive(Debug)]
-pub(crate) struct DefaultName {
-    method: http::Method,
-    path: String,
-    name: String,
-}
-
-impl Default for DefaultName {
-    fn default() -> Self {
-        DefaultName {
-            method: http::Method::GET,
-            path: String::new(),
-            name: String::new(),
-        }
-    }
-}
+#[derive(Debug, Default)]
+pub(crate) struct DefaultName(String);
 
 impl DefaultName {
     /// The name of a request of `method` to `url`.
     pub(crate) fn of(&mut self, method: &http::Method, url: &str) -> &str {
-        let path = url_path(url);
-        if self.name.is_empty() || self.method != *method || self.path != path {
-            self.method = method.clone();
-            self.path.clear();
-            self.path.push_str(path);
-            self.name.clear();
-            self.name.push_str(method.as_str());
-            self.name.push(' ');
-            self.name.push_str(path);
+        let (method, path) = (method.as_str(), url_path(url));
+        let kept = self
+            .0
+            .strip_prefix(method)
+            .and_then(|rest| rest.strip_prefix(' '));
+        if kept != Some(path) {
+            self.0.clear();
+            self.0.push_str(method);
+            self.0.push(' ');
+            self.0.push_str(path);
         }
-        &self.name
+        &self.0
     }
 }
 

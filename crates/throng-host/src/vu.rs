@@ -1,10 +1,12 @@
 //! Journey instances as the engine's virtual users.
 
 use std::collections::BTreeMap;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use throng_engine::{TaskInfo, VirtualUser, VuError, VuInfo};
+use throng_http::KeptTimer;
 use throng_metrics::Metrics;
 use tokio::time::Instant;
 use wasmtime::{Store, UpdateDeadline};
@@ -75,6 +77,8 @@ pub struct WasmVu {
     guest_stack: Option<(VuMemory, StackRegion)>,
     /// How long each guest call may run (`iteration_timeout`).
     timeout: Duration,
+    /// The timer behind every guest call's timeout, kept between calls.
+    timer: KeptTimer,
 }
 
 impl throng_engine::VuFactory for VuFactory {
@@ -120,7 +124,10 @@ impl throng_engine::VuFactory for VuFactory {
         let instantiated = tokio::time::timeout(
             timeout,
             crate::memory::watch(
-                watch(self.journey.pre.instantiate_async(&mut store), &mut stack),
+                watch(
+                    pin!(self.journey.pre.instantiate_async(&mut store)),
+                    &mut stack,
+                ),
                 &mut memory,
             ),
         )
@@ -149,17 +156,20 @@ impl throng_engine::VuFactory for VuFactory {
             stack,
             guest_stack: memory.zip(self.journey.stack),
             timeout,
+            timer: KeptTimer::new(),
         })
     }
 }
 
-/// Start the clock of a guest call: its deadline, a fresh stderr tail, and
-/// an epoch check at the next tick.
-fn arm(store: &mut Store<VuState>, timeout: Duration) {
+/// Start the clock of a guest call: its deadline (returned), a fresh
+/// stderr tail, and an epoch check at the next tick.
+fn arm(store: &mut Store<VuState>, timeout: Duration) -> Instant {
+    let deadline = Instant::now() + timeout;
     let state = store.data_mut();
-    state.deadline = Some(Instant::now() + timeout);
+    state.deadline = Some(deadline);
     state.stderr.clear();
     store.set_epoch_deadline(1);
+    deadline
 }
 
 impl WasmVu {
@@ -167,18 +177,14 @@ impl WasmVu {
     /// that passed while the guest waited on the host (the call was
     /// dropped). Either poisons the instance: the engine must replace the
     /// VU.
-    fn lost<R>(
-        &self,
-        what: &str,
-        result: Result<wasmtime::Result<R>, tokio::time::error::Elapsed>,
-    ) -> Result<R, VuError> {
+    fn lost<R>(&self, what: &str, result: Option<wasmtime::Result<R>>) -> Result<R, VuError> {
         match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(VuError::fatal(format!(
+            Some(Ok(value)) => Ok(value),
+            Some(Err(e)) => Err(VuError::fatal(format!(
                 "{what} trapped: {}",
                 describe_trap(&e, &self.store.data().stderr)
             ))),
-            Err(_) => Err(VuError::fatal(format!(
+            None => Err(VuError::fatal(format!(
                 "{what} trapped: {}",
                 DeadlineExceeded {
                     timeout: self.timeout
@@ -201,9 +207,11 @@ impl WasmVu {
 
 impl VirtualUser for WasmVu {
     async fn on_start(&mut self) -> Result<(), VuError> {
-        arm(&mut self.store, self.timeout);
-        let call = self.vu.throng_vu_journey().call_on_start(&mut self.store);
-        let result = tokio::time::timeout(self.timeout, watch(call, &mut self.stack)).await;
+        let deadline = arm(&mut self.store, self.timeout);
+        let result = {
+            let call = pin!(self.vu.throng_vu_journey().call_on_start(&mut self.store));
+            self.timer.run(deadline, watch(call, &mut self.stack)).await
+        };
         self.disarm();
         match self.lost("on_start", result)? {
             Ok(()) => Ok(()),
@@ -216,12 +224,15 @@ impl VirtualUser for WasmVu {
         state.iteration = iteration;
         state.task.clear();
         state.task.push_str(task);
-        arm(&mut self.store, self.timeout);
-        let call = self
-            .vu
-            .throng_vu_journey()
-            .call_iteration(&mut self.store, task);
-        let result = tokio::time::timeout(self.timeout, watch(call, &mut self.stack)).await;
+        let deadline = arm(&mut self.store, self.timeout);
+        let result = {
+            let call = pin!(
+                self.vu
+                    .throng_vu_journey()
+                    .call_iteration(&mut self.store, task)
+            );
+            self.timer.run(deadline, watch(call, &mut self.stack)).await
+        };
         self.disarm();
         self.store.data_mut().task.clear();
         match self.lost("iteration", result)? {
@@ -231,14 +242,18 @@ impl VirtualUser for WasmVu {
     }
 
     async fn on_stop(&mut self) {
-        arm(&mut self.store, self.timeout);
-        let call = self.vu.throng_vu_journey().call_on_stop(&mut self.store);
-        // A failing on_stop has nothing left to spoil; its trap is dropped.
-        let _ = tokio::time::timeout(self.timeout, watch(call, &mut self.stack)).await;
+        let deadline = arm(&mut self.store, self.timeout);
+        {
+            let call = pin!(self.vu.throng_vu_journey().call_on_stop(&mut self.store));
+            // A failing on_stop has nothing left to spoil; its trap is
+            // dropped.
+            let _ = self.timer.run(deadline, watch(call, &mut self.stack)).await;
+        }
         self.disarm();
     }
 
     fn rest(&mut self) {
+        self.timer.drop_timer();
         self.store.data_mut().rest_http();
         if let Some(stack) = &self.stack {
             stack.release(&mut self.store);

@@ -42,7 +42,8 @@
 //! crate itself on the VU's own task (no connection task, no buffers kept
 //! while the connection is idle); `https://` offers `h2` and `http/1.1`
 //! through ALPN and speaks what the server picks, HTTP/2 through hyper.
-//! A session's requests share one timer for their timeouts.
+//! A session's requests share one timer for their timeouts ([`KeptTimer`],
+//! which the host's guest calls use too).
 //!
 //! # Example
 //!
@@ -71,6 +72,7 @@ mod client;
 mod dial;
 mod error;
 mod h1;
+mod kept_timer;
 mod message;
 mod options;
 mod session;
@@ -82,6 +84,7 @@ mod wire;
 pub use allow::{AllowHostError, AllowList, AllowedHost};
 pub use client::{Client, ClientError};
 pub use error::{ErrorKind, RequestError};
+pub use kept_timer::KeptTimer;
 pub use message::{BodyMode, HttpVersion, Request, Response};
 pub use options::ClientOptions;
 pub use session::Session;

@@ -1,23 +1,21 @@
 //! One VU's session: its kept-alive connections and the send path.
 
 use std::fmt;
-use std::future::{Future, poll_fn};
 use std::io::Write as _;
-use std::pin::Pin;
-use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use http_body_util::Full;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 
 use crate::allow::Grant;
 use crate::dial::{Conn, HyperRequest, Proto, dial};
 use crate::error::Failure;
 use crate::h1::H1;
+use crate::kept_timer::KeptTimer;
 use crate::target::Target;
 use crate::timings::{Phase, Stopwatch};
 use crate::wire::WriteClock;
@@ -47,8 +45,8 @@ pub struct Session {
     tls: Option<TlsConnector>,
     opened: u64,
     /// The timer behind every request's timeout, kept between requests so
-    /// that most of them need no timer of their own (see [`Session::send`]).
-    timer: Option<Pin<Box<Sleep>>>,
+    /// that most of them need no timer of their own.
+    timer: KeptTimer,
     /// The last URL sent to, parsed and checked: a VU mostly sends to the
     /// same URL again, which then costs a comparison instead of a parse,
     /// an allow-list check and their allocations.
@@ -70,7 +68,7 @@ impl Session {
             idle: Vec::new(),
             tls: None,
             opened: 0,
-            timer: None,
+            timer: KeptTimer::new(),
             route: None,
         }
     }
@@ -88,41 +86,14 @@ impl Session {
         let limit = req.timeout.unwrap_or(self.client.shared.default_timeout);
         let now = Instant::now();
         let deadline = now.checked_add(limit).unwrap_or_else(|| now + FAR);
-        // One timer serves request after request: it is set again only when
-        // it would go off after this request's deadline. When it goes off
-        // early (a deadline of an earlier request), it is set to this one.
-        // Registering and cancelling a timer per request cost ~5 % of the
-        // CPU of a fast target's requests.
-        let mut timer = match self.timer.take() {
-            Some(mut timer) => {
-                if timer.is_elapsed() || timer.deadline() > deadline {
-                    timer.as_mut().reset(deadline);
-                }
-                timer
-            }
-            None => Box::pin(tokio::time::sleep_until(deadline)),
-        };
-        let outcome = {
-            // The exchange's state lives on the heap, not inline in this
-            // future: the future of a guest's `send` is polled on the VU's
-            // fiber stack, and every KiB it holds inline there becomes
-            // resident stack memory of each VU.
-            let mut exchange = Box::pin(self.exchange(req, &mut watch, &mut received));
-            poll_fn(|cx| {
-                if let Poll::Ready(done) = exchange.as_mut().poll(cx) {
-                    return Poll::Ready(Some(done));
-                }
-                while timer.as_mut().poll(cx).is_ready() {
-                    if Instant::now() >= deadline {
-                        return Poll::Ready(None);
-                    }
-                    timer.as_mut().reset(deadline);
-                }
-                Poll::Pending
-            })
-            .await
-        };
-        self.timer = Some(timer);
+        // The exchange's state lives on the heap, not inline in this
+        // future: the future of a guest's `send` is polled on the VU's
+        // fiber stack, and every KiB it holds inline there becomes
+        // resident stack memory of each VU.
+        let mut timer = std::mem::take(&mut self.timer);
+        let exchange = Box::pin(self.exchange(req, &mut watch, &mut received));
+        let outcome = timer.run(deadline, exchange).await;
+        self.timer = timer;
         let failure = match outcome {
             Some(Ok(response)) => return Ok(response),
             Some(Err(failure)) => failure,
@@ -147,10 +118,11 @@ impl Session {
     }
 
     /// Frees what the idle connections keep for their next response (the
-    /// read buffer of each HTTP/1.1 connection), for an idle time ahead:
-    /// a VU about to think for seconds need not hold it. The connections
-    /// stay open.
+    /// read buffer of each HTTP/1.1 connection) and the requests' kept
+    /// timer, for an idle time ahead: a VU about to think for seconds need
+    /// not hold them. The connections stay open.
     pub fn rest(&mut self) {
+        self.timer.drop_timer();
         for conn in &mut self.idle {
             if let Proto::H1(h1) = &mut conn.proto {
                 h1.release();

@@ -71,6 +71,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// The counting server's listen backlog; the kernel caps it at
+/// `net.core.somaxconn` (4,096 on a default Linux).
+const LISTEN_BACKLOG: u32 = 65_535;
+
 /// `__count-server --port P --expect N --report FILE --seconds S`: serve
 /// `200 ok` on 127.0.0.1:P for S seconds; write the report when the N-th
 /// request arrives, and again at the end.
@@ -80,8 +84,13 @@ pub fn count_server(args: &[String]) -> Result<()> {
     let report = PathBuf::from(value(args, "--report")?);
     let seconds: u64 = value(args, "--seconds")?.parse()?;
     runtime()?.block_on(async move {
-        let listener =
-            tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+        // 10,000 VUs connect at once: tokio's default backlog (1,024) would
+        // overflow and the kernel would drop SYNs, which the VUs resend
+        // only a second later, timing this server instead of throng.
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_reuseaddr(true)?;
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+        let listener = socket.listen(LISTEN_BACKLOG)?;
         let count = Arc::new(AtomicU64::new(0));
         let first = Arc::new(AtomicU64::new(0));
         let nth = Arc::new(AtomicU64::new(0));

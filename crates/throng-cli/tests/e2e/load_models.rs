@@ -309,22 +309,28 @@ async fn the_start_barrier_releases_a_hundred_vus_together() {
 /// 100 clients download the same 25 MB model at the same moment: every
 /// byte is counted, throughput and mean/median/p99 are reported. The server
 /// sees the requests spread a little wider than with small bodies (it is
-/// already streaming to the first clients, on the same two cores), but
-/// nowhere near one after another.
+/// already streaming to the first clients, on the same two cores), but the
+/// last request arrives while at least half of the downloads are still
+/// running (the spread is below the median download's time: each of those
+/// began no earlier than the first request and lasts longer than the
+/// spread). A fixed bound on the spread failed now and then on a loaded
+/// machine; this one grows with the downloads when the machine is slow.
+/// Measured by hand: spread 164 ms, median download 672 ms.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hundred_clients_download_the_model_at_the_same_moment() {
     const MODEL: u64 = 25 * 1024 * 1024;
     let (run, spread) = hundred_at_once(MODEL).await;
     check!(run, run.code == 0);
-    check!(
-        run,
-        spread.as_millis() <= 500,
-        "requests arrived over {spread:?}"
-    );
     let r = run.results();
     check!(run, r.totals.requests == 100 && r.totals.failed == 0);
     check!(run, r.totals.bytes_received == 100 * MODEL);
     let download = r.endpoint("download").unwrap();
+    let median = download.stats.p50;
+    check!(
+        run,
+        spread.as_secs_f64() * 1e3 < median,
+        "requests arrived over {spread:?}, longer than the median download ({median} ms)"
+    );
     check!(
         run,
         download.stats.avg > 0.0

@@ -151,13 +151,15 @@ impl<F: VuFactory> ScenarioCtx<F> {
     /// The pause after an iteration that began at `began`; ends early when
     /// the scenario stops. A long one lets the VU rest first.
     pub async fn pause(&self, vu: &mut F::Vu, rng: &mut SmallRng, began: Instant) {
+        let Some(think) = self.think else {
+            return;
+        };
         let now = Instant::now();
-        let until = match self.think {
-            None => return,
-            Some(ThinkTime::Constant(d)) => now + d,
-            Some(ThinkTime::Uniform(lo, hi)) if lo == hi => now + lo,
-            Some(ThinkTime::Uniform(lo, hi)) => now + rng.random_range(lo..=hi),
-            Some(ThinkTime::Pacing(every)) => began + every,
+        let until = match think {
+            ThinkTime::Constant(d) => now + d,
+            ThinkTime::Uniform(lo, hi) if lo == hi => now + lo,
+            ThinkTime::Uniform(lo, hi) => now + rng.random_range(lo..=hi),
+            ThinkTime::Pacing(every) => began + every,
         };
         if until.saturating_duration_since(now) >= REST_AFTER {
             vu.rest();

@@ -84,7 +84,7 @@ impl Session {
         let mut watch = Stopwatch::start();
         let mut received = 0;
         let limit = req.timeout.unwrap_or(self.client.shared.default_timeout);
-        let now = Instant::now();
+        let now = Instant::from_std(watch.phase_began());
         let deadline = now.checked_add(limit).unwrap_or_else(|| now + FAR);
         // The exchange's state lives on the heap, not inline in this
         // future: the future of a guest's `send` is polled on the VU's

@@ -80,6 +80,12 @@ impl Stopwatch {
         }
     }
 
+    /// When the current phase began (right after [`Stopwatch::start`], the
+    /// start itself: a caller needing "now" then reads no clock again).
+    pub(crate) fn phase_began(&self) -> Instant {
+        self.since
+    }
+
     /// Ends the current phase and starts `next`. A phase may be entered more
     /// than once (a retried request dials twice); its times add up.
     pub(crate) fn enter(&mut self, next: Phase) {

@@ -203,8 +203,8 @@ impl VuStack {
 /// The call is pinned by the caller and borrowed here, not moved in: the
 /// future returned is two pointers, so wrapping a call in it (and that in
 /// a timeout) copies no state. An `async fn` taking the call by value held
-/// it twice, and every layer copied the one below when made: ~3 KiB of
-/// `memmove` per iteration.
+/// it twice, and every layer copied the one below when made: the timeout
+/// layer alone was 1,488 bytes, copied on every iteration.
 pub(crate) fn watch<'a, F: Future + ?Sized>(
     mut future: Pin<&'a mut F>,
     stack: &'a mut Option<VuStack>,

@@ -12,7 +12,9 @@ use tokio::time::{Instant, Sleep};
 /// `tokio::time::timeout` registers a timer in tokio's wheel when its
 /// future is first polled and takes it out again when the future ends:
 /// two trips through the wheel's lock for every request or guest call.
-/// With a fast target that cost ~5 % of a request's CPU. A `KeptTimer`
+/// Against a fast target, moving a VU's guest calls onto a kept timer took
+/// tokio's timer code from 1.74 % to 0.43 % of the CPU samples (the
+/// session's requests had moved earlier). A `KeptTimer`
 /// keeps its timer armed between operations and moves it only when it
 /// would go off after the next operation's deadline. Deadlines usually
 /// grow from one operation to the next, so the timer goes off early now

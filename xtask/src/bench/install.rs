@@ -18,7 +18,8 @@ pub const LOCUST_VERSION: &str = "2.47.0";
 /// The programs of a bench run.
 #[derive(Debug, Clone)]
 pub struct Tools {
-    /// The throng binary of this workspace (release build).
+    /// The throng binary of this workspace, built with the `dist` profile
+    /// (the build users install to generate load with).
     pub throng: PathBuf,
     /// The release xtask binary (its `__count-server` and `__hyper` helpers).
     pub xtask: PathBuf,
@@ -132,10 +133,15 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
     }
 
     let toolchains = root.join(".toolchains");
-    let oha_bin = toolchains.join("cargo/bin/oha");
+    // oha's own `release-ci` profile (LTO, one codegen unit, as its
+    // Cargo.toml sets for its CI's release builds), which matches throng's
+    // `dist` build. Its own folder, so an oha installed with the plain
+    // release profile by an older harness is not reused.
+    let oha_root = toolchains.join("oha");
+    let oha_bin = oha_root.join("bin/oha");
     let installed_oha = version(&oha_bin, &["--version"]);
     if !installed_oha.contains(OHA_VERSION) {
-        println!("bench: cargo install oha {OHA_VERSION} (a few minutes)");
+        println!("bench: cargo install oha {OHA_VERSION} --profile release-ci (a few minutes)");
         let ok = quiet_status(
             Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
                 "install",
@@ -143,8 +149,10 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
                 "--version",
                 OHA_VERSION,
                 "--locked",
+                "--profile",
+                "release-ci",
                 "--root",
-                &toolchains.join("cargo").to_string_lossy(),
+                &oha_root.to_string_lossy(),
             ]),
         );
         if !ok {
@@ -202,10 +210,10 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
     }
     let goose = (built && goose_bin.exists()).then_some(goose_bin);
 
-    let throng = target_dir.join("release/throng");
+    let throng = target_dir.join("dist/throng");
     if !throng.exists() {
         bail!(
-            "{} is missing: the bench builds it with `cargo build --release -p throng-cli` first",
+            "{} is missing: the bench builds it with `cargo build --profile dist -p throng-cli` first",
             throng.display()
         );
     }

@@ -86,9 +86,9 @@ pub fn main(root: &Path, target_dir: &Path, args: &[String]) -> Result<()> {
     let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     build
         .current_dir(root)
-        .args(["build", "--release", "--quiet", "-p", "throng-cli"]);
+        .args(["build", "--profile", "dist", "--quiet", "-p", "throng-cli"]);
     if !build.status().context("building throng")?.success() {
-        bail!("cargo build --release -p throng-cli failed");
+        bail!("cargo build --profile dist -p throng-cli failed");
     }
     let tools = install::ensure(root, target_dir)?;
     let dir = target_dir.join("bench");

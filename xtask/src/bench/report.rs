@@ -163,6 +163,13 @@ pub fn render(doc: &Document) -> String {
     for (k, why) in doc.missing {
         let _ = writeln!(md, "| {k} | **missing**: {why} |");
     }
+    md.push_str(
+        "\nthrong is the `dist` build (`cargo build --profile dist`: release with whole-program \
+         LTO in one codegen unit, the build users install to generate load with). The Rust peers \
+         get the same: Goose's load test is built with LTO in one codegen unit, and oha is \
+         installed with its own `release-ci` profile (LTO, one codegen unit, as its Cargo.toml \
+         sets for its CI's release builds).\n",
+    );
     let _ = writeln!(
         md,
         "\nTarget: Debian's nginx, one process (`master_process off`, so the harness starts, \

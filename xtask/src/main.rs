@@ -7,10 +7,13 @@
 //! - `guests`: rebuild the bundled components in crates/throng-cli/assets.
 //! - `polyglot`: install the JS and Python toolchains under `.toolchains/`
 //!   and build their example journeys into `$CARGO_TARGET_DIR/polyglot`.
+//! - `dist`: the `dist` build with profile-guided optimisation, trained
+//!   on the demo (see `dist.rs`); writes `$CARGO_TARGET_DIR/dist-pgo/throng`.
 //! - `bench [--quick] [--only a,b,...]`: throng against its peers on one
 //!   nginx; writes BENCHMARKS.md (see `bench/mod.rs`).
 
 mod bench;
+mod dist;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -33,8 +36,9 @@ fn main() -> Result<()> {
         "lint" => lint(),
         "guests" => guests(),
         "polyglot" => polyglot().map(drop),
+        "dist" => dist::main(&target_dir()),
         "bench" => bench::main(&root(), &target_dir(), &rest),
-        _ => bail!("usage: cargo xtask <demo|test|lint|guests|polyglot|bench> [ARGS]"),
+        _ => bail!("usage: cargo xtask <demo|test|lint|guests|polyglot|dist|bench> [ARGS]"),
     }
 }
 

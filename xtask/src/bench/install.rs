@@ -18,8 +18,8 @@ pub const LOCUST_VERSION: &str = "2.47.0";
 /// The programs of a bench run.
 #[derive(Debug, Clone)]
 pub struct Tools {
-    /// The throng binary of this workspace, built with the `dist` profile
-    /// (the build users install to generate load with).
+    /// The throng binary of this workspace as `cargo xtask dist` builds it:
+    /// the `dist` profile with profile-guided optimisation.
     pub throng: PathBuf,
     /// The release xtask binary (its `__count-server` and `__hyper` helpers).
     pub xtask: PathBuf,
@@ -210,10 +210,10 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
     }
     let goose = (built && goose_bin.exists()).then_some(goose_bin);
 
-    let throng = target_dir.join("dist/throng");
+    let throng = target_dir.join("dist-pgo/throng");
     if !throng.exists() {
         bail!(
-            "{} is missing: the bench builds it with `cargo build --profile dist -p throng-cli` first",
+            "{} is missing: the bench builds it with `cargo xtask dist` first",
             throng.display()
         );
     }

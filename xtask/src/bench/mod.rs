@@ -25,7 +25,6 @@ mod scenarios;
 mod stats;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -73,6 +72,7 @@ pub fn main(root: &Path, target_dir: &Path, args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("__count-server") => return probe::count_server(&args[1..]),
         Some("__hyper") => return probe::bare_hyper(&args[1..]),
+        Some("__crowd") => return probe::bare_crowd(&args[1..]),
         _ => {}
     }
     let opts = parse_options(args)?;
@@ -83,13 +83,9 @@ pub fn main(root: &Path, target_dir: &Path, args: &[String]) -> Result<()> {
     {
         bail!("the bench needs two cores: one for the generator, one for the target");
     }
-    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    build
-        .current_dir(root)
-        .args(["build", "--profile", "dist", "--quiet", "-p", "throng-cli"]);
-    if !build.status().context("building throng")?.success() {
-        bail!("cargo build --profile dist -p throng-cli failed");
-    }
+    // The binary users get from `cargo xtask dist`: the `dist` profile
+    // with profile-guided optimisation.
+    crate::dist::build(target_dir).context("building throng with `cargo xtask dist`")?;
     let tools = install::ensure(root, target_dir)?;
     let dir = target_dir.join("bench");
     let mut bench = scenarios::Bench::new(root.to_owned(), dir, tools, opts.quick)?;

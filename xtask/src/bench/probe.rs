@@ -5,7 +5,9 @@
 //! - a counting target that notes when it saw its first and its N-th
 //!   request (start-up of N VUs, each making one request and then waiting);
 //! - a bare hyper client: one connection, sequential GETs, the reference
-//!   for the latency throng adds to a request.
+//!   for the latency throng adds to a request;
+//! - a bare hyper crowd: N connections opened at once, one GET on each,
+//!   the reference for the start-up of N VUs.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -143,6 +145,56 @@ pub fn count_server(args: &[String]) -> Result<()> {
         };
         let _ = tokio::time::timeout(Duration::from_secs(seconds), serve).await;
         write();
+        anyhow::Ok(())
+    })
+}
+
+/// `__crowd --url URL --clients N --seconds S`: N tasks at once, each
+/// opening its own connection and making one GET, then holding the
+/// connection until S seconds have passed. What N VUs do in their first
+/// iteration, with nothing else: no instance, no guest, no metrics.
+pub fn bare_crowd(args: &[String]) -> Result<()> {
+    let url: hyper::Uri = value(args, "--url")?.parse()?;
+    let clients: u32 = value(args, "--clients")?.parse()?;
+    let seconds: f64 = value(args, "--seconds")?.parse()?;
+    let Some(authority) = url.authority().cloned() else {
+        bail!("--url needs a host")
+    };
+    let path = url
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let (authority, path) = (Arc::<str>::from(authority.as_str()), Arc::<str>::from(path));
+    runtime()?.block_on(async move {
+        let end = tokio::time::Instant::now() + Duration::from_secs_f64(seconds);
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..clients {
+            let (authority, path) = (authority.clone(), path.clone());
+            tasks.spawn(async move {
+                let stream = tokio::net::TcpStream::connect(&*authority).await?;
+                stream.set_nodelay(true)?;
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+                let conn = tokio::spawn(conn);
+                let req = Request::get(&*path)
+                    .header(hyper::header::HOST, &*authority)
+                    .body(Empty::<Bytes>::new())?;
+                let resp = sender.send_request(req).await?;
+                resp.into_body().collect().await?;
+                tokio::time::sleep_until(end).await;
+                conn.abort();
+                anyhow::Ok(())
+            });
+        }
+        let mut failed = 0u32;
+        while let Some(r) = tasks.join_next().await {
+            if !matches!(r, Ok(Ok(()))) {
+                failed += 1;
+            }
+        }
+        if failed > 0 {
+            bail!("{failed} of {clients} clients failed");
+        }
         anyhow::Ok(())
     })
 }

@@ -164,8 +164,10 @@ pub fn render(doc: &Document) -> String {
         let _ = writeln!(md, "| {k} | **missing**: {why} |");
     }
     md.push_str(
-        "\nthrong is the `dist` build (`cargo build --profile dist`: release with whole-program \
-         LTO in one codegen unit, the build users install to generate load with). The Rust peers \
+        "\nthrong is the build of `cargo xtask dist`: the `dist` profile (release with \
+         whole-program LTO in one codegen unit) with profile-guided optimisation, trained on the \
+         demo (the `--url` journey and the clinician against throng's own demo target, 10,000 VUs \
+         starting, 1,000 VUs thinking), never on this nginx. The Rust peers \
          get the same: Goose's load test is built with LTO in one codegen unit, and oha is \
          installed with its own `release-ci` profile (LTO, one codegen unit, as its Cargo.toml \
          sets for its CI's release builds).\n",

@@ -67,6 +67,16 @@ fn value<'a>(args: &'a [String], flag: &str) -> Result<&'a str> {
         .with_context(|| format!("{flag} needs a value"))
 }
 
+/// `--url`'s authority (`host:port`) and path with query (`/` when empty).
+fn url_arg(args: &[String]) -> Result<(String, String)> {
+    let url: hyper::Uri = value(args, "--url")?.parse()?;
+    let Some(authority) = url.authority() else {
+        bail!("--url needs a host")
+    };
+    let path = url.path_and_query().map_or("/", |p| p.as_str());
+    Ok((authority.as_str().to_owned(), path.to_owned()))
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -154,17 +164,10 @@ pub fn count_server(args: &[String]) -> Result<()> {
 /// connection until S seconds have passed. What N VUs do in their first
 /// iteration, with nothing else: no instance, no guest, no metrics.
 pub fn bare_crowd(args: &[String]) -> Result<()> {
-    let url: hyper::Uri = value(args, "--url")?.parse()?;
+    let (authority, path) = url_arg(args)?;
     let clients: u32 = value(args, "--clients")?.parse()?;
     let seconds: f64 = value(args, "--seconds")?.parse()?;
-    let Some(authority) = url.authority().cloned() else {
-        bail!("--url needs a host")
-    };
-    let path = url
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".into());
-    let (authority, path) = (Arc::<str>::from(authority.as_str()), Arc::<str>::from(path));
+    let (authority, path) = (Arc::<str>::from(authority), Arc::<str>::from(path));
     runtime()?.block_on(async move {
         let end = tokio::time::Instant::now() + Duration::from_secs_f64(seconds);
         let mut tasks = tokio::task::JoinSet::new();
@@ -202,16 +205,9 @@ pub fn bare_crowd(args: &[String]) -> Result<()> {
 /// `__hyper --url URL --seconds S --report FILE`: one connection,
 /// sequential GETs for S seconds, the latency figures written as JSON.
 pub fn bare_hyper(args: &[String]) -> Result<()> {
-    let url: hyper::Uri = value(args, "--url")?.parse()?;
+    let (authority, path) = url_arg(args)?;
     let seconds: f64 = value(args, "--seconds")?.parse()?;
     let report = PathBuf::from(value(args, "--report")?);
-    let Some(authority) = url.authority().cloned() else {
-        bail!("--url needs a host")
-    };
-    let path = url
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".into());
     let mut times: Vec<u64> = runtime()?.block_on(async move {
         let stream = tokio::net::TcpStream::connect(authority.as_str()).await?;
         stream.set_nodelay(true)?;
@@ -230,7 +226,7 @@ pub fn bare_hyper(args: &[String]) -> Result<()> {
             resp.into_body().collect().await?;
             times.push(t.elapsed().as_micros() as u64);
             if !ok {
-                bail!("GET {url} answered with an error status");
+                bail!("GET http://{authority}{path} answered with an error status");
             }
         }
         anyhow::Ok(times)

@@ -805,7 +805,10 @@ impl Bench {
         let mut all_10k = [f64::NAN; 2];
         let mut spread_10k = [f64::NAN; 2];
         for n in counts {
-            for (t, tool) in ["throng", "crowd"].into_iter().enumerate() {
+            for (t, (tool, shown)) in [("throng", "throng"), ("crowd", "bare hyper crowd")]
+                .into_iter()
+                .enumerate()
+            {
                 let mut to_first = Vec::new();
                 let mut to_all = Vec::new();
                 let mut spread = Vec::new();
@@ -926,7 +929,7 @@ impl Bench {
                 }
                 rows.push(vec![
                     num(f64::from(n), 0),
-                    s(if t == 0 { "throng" } else { "bare hyper crowd" }),
+                    s(shown),
                     summary(f, 1),
                     summary(a, 1),
                     summary(sp, 1),

@@ -87,10 +87,16 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// `net.core.somaxconn` (4,096 on a default Linux).
 const LISTEN_BACKLOG: u32 = 65_535;
 
-/// `__count-server --port P --expect N --report FILE --seconds S`: serve
-/// `200 ok` on 127.0.0.1:P for S seconds; write the report when the N-th
-/// request arrives, and again at the end.
+/// `__count-server --port P --expect N --report FILE --seconds S [--body
+/// TEXT]`: answer every request with `200` and TEXT (default `ok`) on
+/// 127.0.0.1:P for S seconds; write the report when the N-th request
+/// arrives, and again at the end.
 pub fn count_server(args: &[String]) -> Result<()> {
+    let body = if args.iter().any(|a| a == "--body") {
+        Bytes::from(value(args, "--body")?.to_owned())
+    } else {
+        Bytes::from_static(b"ok")
+    };
     let port: u16 = value(args, "--port")?.parse()?;
     let expect: u64 = value(args, "--expect")?.parse()?;
     let report = PathBuf::from(value(args, "--report")?);
@@ -127,8 +133,13 @@ pub fn count_server(args: &[String]) -> Result<()> {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let (count, first, nth, write) =
-                    (count.clone(), first.clone(), nth.clone(), write.clone());
+                let (count, first, nth, write, body) = (
+                    count.clone(),
+                    first.clone(),
+                    nth.clone(),
+                    write.clone(),
+                    body.clone(),
+                );
                 tokio::spawn(async move {
                     let service =
                         hyper::service::service_fn(move |_req: Request<hyper::body::Incoming>| {
@@ -141,11 +152,8 @@ pub fn count_server(args: &[String]) -> Result<()> {
                                 nth.store(now, Ordering::Relaxed);
                                 write();
                             }
-                            async {
-                                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
-                                    b"ok",
-                                ))))
-                            }
+                            let body = body.clone();
+                            async { Ok::<_, Infallible>(Response::new(Full::new(body))) }
                         });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)

@@ -749,7 +749,10 @@ fn lower_scenario(
 /// included, so a `rate_per_vu` cap rises as it shrinks) and every VU
 /// count, and shared iteration totals, times `scale`; constant counts stay
 /// at least 1, ramp targets may reach 0. Arrival rates and per-VU
-/// iterations keep their values.
+/// iterations keep their values, and so does an open model's `max_vus`:
+/// it is the ceiling the pool may grow to while arrivals wait, which the
+/// unchanged rate may need as much as before (only `pre_allocated_vus`,
+/// made up front, scales).
 fn apply_scale(s: &mut Scenario, scale: f64) {
     // Saturating: absurd durations are refused by validation afterwards.
     let d =
@@ -809,22 +812,18 @@ fn apply_scale(s: &mut Scenario, scale: f64) {
         Executor::ConstantArrivalRate {
             duration,
             pre_allocated_vus,
-            max_vus,
             ..
         } => {
             *duration = d(*duration);
             *pre_allocated_vus = n(*pre_allocated_vus);
-            *max_vus = n0(*max_vus);
         }
         Executor::RampingArrivalRate {
             stages: st,
             pre_allocated_vus,
-            max_vus,
             ..
         } => {
             stages(st, false);
             *pre_allocated_vus = n(*pre_allocated_vus);
-            *max_vus = n0(*max_vus);
         }
     }
     s.think_time = s.think_time.map(|t| match t {
@@ -1082,6 +1081,29 @@ mod tests {
             s.think_time,
             Some(ThinkTime::Constant(Duration::from_secs(1)))
         );
+    }
+
+    #[test]
+    fn scaling_an_open_model_keeps_its_ceiling() {
+        let text = "module = \"j.wasm\"\n[scenario]\nexecutor = \"constant-arrival-rate\"\nrate = 50\nduration = \"5m\"\npre_allocated_vus = 20\nmax_vus = 100\n";
+        let load = LoadArgs {
+            scale: Some(0.01),
+            ..Default::default()
+        };
+        let s = &lower_text(text, &load).unwrap().plan.scenarios[0];
+        let Executor::ConstantArrivalRate {
+            rate,
+            duration,
+            pre_allocated_vus,
+            max_vus,
+            ..
+        } = &s.executor
+        else {
+            panic!("not an arrival rate: {:?}", s.executor);
+        };
+        assert_eq!(*rate, 50);
+        assert_eq!(*duration, Duration::from_secs(3));
+        assert_eq!((*pre_allocated_vus, *max_vus), (1, 100));
     }
 
     #[test]

@@ -1425,21 +1425,27 @@ impl Bench {
             // counting server that answers every request with a token. The
             // VU's login (`on_start`) is the first request and its first
             // iteration's first request the second.
-            let mut to_iteration = Vec::new();
-            for rep in 1..=self.reps {
-                let label = format!("l-{tag}-first-{rep}");
-                let port = nginx::free_port()?;
+            // `n` VUs, each logging in and running one iteration without
+            // think time against `base_url`.
+            let once = |n: u32, base_url: String| {
                 let mut args = vec![
                     s("run"),
                     wasm.display().to_string(),
                     s("--vus"),
-                    s(1),
+                    s(n),
                     s("--iterations"),
                     s(1),
                     s("-p"),
-                    format!("base_url=http://127.0.0.1:{port}"),
+                    base_url,
                 ];
                 args.extend(no_think.iter().cloned());
+                args
+            };
+            let mut to_iteration = Vec::new();
+            for rep in 1..=self.reps {
+                let label = format!("l-{tag}-first-{rep}");
+                let port = nginx::free_port()?;
+                let args = once(1, format!("base_url=http://127.0.0.1:{port}"));
                 let job = self.throng_job(&label, args);
                 if rep == 1 {
                     commands.push(format!(
@@ -1466,18 +1472,7 @@ impl Bench {
             // against 1 VU doing the same, the module cached. The harness
             // polls every 50 ms, so this is coarse for a cheap VU.
             let start = |this: &mut Self, n: u32| -> Result<f64> {
-                let mut args = vec![
-                    s("run"),
-                    wasm.display().to_string(),
-                    s("--vus"),
-                    s(n),
-                    s("--iterations"),
-                    s(1),
-                    s("-p"),
-                    base.clone(),
-                ];
-                args.extend(no_think.iter().cloned());
-                let job = this.throng_job(&format!("l-{tag}-start-{n}"), args);
+                let job = this.throng_job(&format!("l-{tag}-start-{n}"), once(n, base.clone()));
                 Ok(this.measure_with(&job, &[target_pid])?.wall_s)
             };
             let one = start(self, 1)?;

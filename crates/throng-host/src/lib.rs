@@ -45,7 +45,7 @@ mod stacks;
 mod state;
 mod vu;
 
-pub use capacity::{CapacityError, MemoryLayout, choose_layout, layout_for};
+pub use capacity::{CapacityError, Kernel, MemoryLayout, choose_layout, layout_for};
 pub use config::{Host, HostOptions};
 pub use error::LoadError;
 pub use imports::log::{LogLevel, LogSink};

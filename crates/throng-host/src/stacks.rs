@@ -45,21 +45,18 @@ impl Mapping {
         let size = size.div_ceil(guard).max(1) * guard;
         let len = size + guard;
         // SAFETY: a fresh anonymous mapping at an address of the kernel's
-        // choosing aliases nothing; the guard page stays inaccessible and
-        // the rest is made read-write, exactly wasmtime's own fiber layout.
+        // choosing aliases nothing; its first page is made a guard page
+        // before anyone sees it, exactly wasmtime's own fiber layout.
         unsafe {
             let base = rustix::mm::mmap_anonymous(
                 std::ptr::null_mut(),
                 len,
-                ProtFlags::empty(),
+                ProtFlags::READ | ProtFlags::WRITE,
                 MapFlags::PRIVATE | MapFlags::NORESERVE,
             )?;
-            let stack = base.byte_add(guard);
-            if let Err(e) =
-                rustix::mm::mprotect(stack, size, MprotectFlags::READ | MprotectFlags::WRITE)
-            {
+            if let Err(e) = make_guard(base, guard) {
                 let _ = rustix::mm::munmap(base, len);
-                return Err(e.into());
+                return Err(e);
             }
             Ok(Mapping {
                 base: base as usize,
@@ -80,6 +77,72 @@ impl Drop for Mapping {
         // wasmtime (its `Stack` is gone) nor a VU uses it any more.
         let _ = unsafe { rustix::mm::munmap(self.base as *mut _, self.len) };
     }
+}
+
+/// `MADV_GUARD_INSTALL` (Linux 6.13, the same number on every
+/// architecture): the pages fault like `PROT_NONE` ones, but the mapping
+/// is not split around them.
+#[cfg(target_os = "linux")]
+const MADV_GUARD_INSTALL: libc::c_int = 102;
+
+/// Whether guard pages can be installed without splitting a mapping
+/// (`MADV_GUARD_INSTALL`). Then a stack is one mapping, which the kernel
+/// merges with the stacks and linear memories beside it, so a VU costs
+/// well under one of the process's `vm.max_map_count` mappings instead
+/// of two or three. Asked of the kernel once, with a mapping of its own.
+pub(crate) fn light_guards() -> bool {
+    static LIGHT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *LIGHT.get_or_init(|| {
+        let page = rustix::param::page_size();
+        // SAFETY: a fresh private mapping, used for nothing but the probe
+        // and unmapped right after it.
+        unsafe {
+            let Ok(base) = rustix::mm::mmap_anonymous(
+                std::ptr::null_mut(),
+                2 * page,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            ) else {
+                return false;
+            };
+            let light = install_guard(base, page);
+            let _ = rustix::mm::munmap(base, 2 * page);
+            light
+        }
+    })
+}
+
+/// Installs a light guard over `len` bytes at `base`: whether the kernel
+/// took it.
+///
+/// # Safety
+/// `base..base + len` must be page-aligned, private, anonymous memory
+/// that nothing uses: its contents are discarded.
+#[cfg(target_os = "linux")]
+unsafe fn install_guard(base: *mut std::ffi::c_void, len: usize) -> bool {
+    // SAFETY: as the caller promised; the call only changes page tables.
+    unsafe { libc::madvise(base, len, MADV_GUARD_INSTALL) == 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+unsafe fn install_guard(_base: *mut std::ffi::c_void, _len: usize) -> bool {
+    false
+}
+
+/// Makes the first `guard` bytes at `base` inaccessible: a light guard
+/// where the kernel has them, else `PROT_NONE`, which splits the mapping.
+///
+/// # Safety
+/// As for [`install_guard`].
+unsafe fn make_guard(base: *mut std::ffi::c_void, guard: usize) -> std::io::Result<()> {
+    // SAFETY: as the caller promised.
+    unsafe {
+        if light_guards() && install_guard(base, guard) {
+            return Ok(());
+        }
+        rustix::mm::mprotect(base, guard, MprotectFlags::empty())?;
+    }
+    Ok(())
 }
 
 thread_local! {
@@ -282,5 +345,63 @@ mod tests {
         let mut slot = None;
         watch(pin!(async {}), &mut slot).await;
         assert!(slot.is_none());
+    }
+
+    /// Whether one byte at `at` can be read, asked of the kernel
+    /// (`process_vm_readv` on this process fails where a plain read would
+    /// fault).
+    #[cfg(target_os = "linux")]
+    fn readable(at: usize) -> bool {
+        let mut byte = 0u8;
+        let local = libc::iovec {
+            iov_base: std::ptr::addr_of_mut!(byte).cast(),
+            iov_len: 1,
+        };
+        let remote = libc::iovec {
+            iov_base: at as *mut _,
+            iov_len: 1,
+        };
+        // SAFETY: both vectors describe one byte; the kernel checks the
+        // remote one and writes only into `byte`.
+        unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) == 1 }
+    }
+
+    /// The mapping of `/proc/self/maps` that holds `at`.
+    #[cfg(target_os = "linux")]
+    fn mapping_of(at: usize) -> Range<usize> {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        maps.lines()
+            .filter_map(|line| {
+                let (start, end) = line.split_whitespace().next()?.split_once('-')?;
+                let start = usize::from_str_radix(start, 16).ok()?;
+                let end = usize::from_str_radix(end, 16).ok()?;
+                Some(start..end)
+            })
+            .find(|range| range.contains(&at))
+            .unwrap()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_stack_has_an_unreadable_guard_and_is_one_mapping_with_light_guards() {
+        let memory = Stacks.new_stack(64 << 10, false).unwrap();
+        let guard = memory.guard_range();
+        let (guard, stack) = (guard.start as usize, memory.range());
+        assert!(!readable(guard), "the guard page can be read");
+        assert!(readable(stack.start) && readable(stack.end - 1));
+        let holding_stack = mapping_of(stack.start);
+        if light_guards() {
+            // The guard did not split the mapping: guard and stack lie in
+            // one, which the kernel may have merged with its neighbours.
+            assert!(holding_stack.contains(&guard), "{holding_stack:x?}");
+        } else {
+            assert_eq!(holding_stack.start, stack.start);
+        }
+        // A stack released and used again keeps its guard.
+        let vu_stack = VuStack(Arc::new(Mapping::new(64 << 10).unwrap()));
+        let mut store = wasmtime::Store::new(&wasmtime::Engine::default(), ());
+        vu_stack.release(&mut store);
+        assert!(!readable(vu_stack.0.base));
+        assert!(readable(vu_stack.0.stack().start));
     }
 }

@@ -102,6 +102,13 @@ pub fn pss(pid: u32) -> Option<u64> {
     parse_pss(&std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?)
 }
 
+/// How many memory mappings a process holds (lines of `/proc/<pid>/maps`),
+/// which Linux caps at `vm.max_map_count`.
+pub fn map_count(pid: u32) -> Option<u64> {
+    let maps = std::fs::read(format!("/proc/{pid}/maps")).ok()?;
+    Some(maps.iter().filter(|&&b| b == b'\n').count() as u64)
+}
+
 /// The 1-minute load average.
 pub fn load1() -> f64 {
     std::fs::read_to_string("/proc/loadavg")

@@ -119,6 +119,9 @@ pub struct Observed {
     /// `(seconds since spawn, bytes)` proportional-set-size samples that
     /// passed the gate (only when the job asked for them).
     pub pss: Vec<(f64, u64)>,
+    /// `(seconds since spawn, mappings)` memory-map counts, sampled with
+    /// `pss`.
+    pub maps: Vec<(f64, u64)>,
     /// `(seconds since spawn when first seen, line)` for each line of the
     /// followed file.
     pub followed: Vec<(f64, String)>,
@@ -187,6 +190,7 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
     let pid = child.id();
     let mut rss = Vec::new();
     let mut pss = Vec::new();
+    let mut maps = Vec::new();
     let mut last_pss: Option<Instant> = None;
     let mut peak_rss = 0;
     let mut gate_open = matches!(job.rss_gate, RssGate::Always);
@@ -217,6 +221,9 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
                 {
                     last_pss = Some(Instant::now());
                     pss.push((start.elapsed().as_secs_f64(), bytes));
+                    if let Some(count) = procfs::map_count(pid) {
+                        maps.push((start.elapsed().as_secs_f64(), count));
+                    }
                 }
             }
         }
@@ -271,6 +278,7 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
         rss,
         peak_rss,
         pss,
+        maps,
         followed,
         background_pct,
         quiet: QuietWait {

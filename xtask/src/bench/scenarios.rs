@@ -104,6 +104,20 @@ fn baseline_row(tool: &str, rss: f64, pss: f64) -> Vec<String> {
     ]
 }
 
+/// The memory maps `vus` VUs would hold, projected linearly from the
+/// counts measured at the smallest and largest VU counts (`(VUs, maps)`),
+/// and the maps per VU between them; NaN without two counts.
+fn project_maps(maps_at: &[(u32, u64)], vus: u32) -> (f64, f64) {
+    let (Some(&(n0, m0)), Some(&(n1, m1))) = (maps_at.first(), maps_at.last()) else {
+        return (f64::NAN, f64::NAN);
+    };
+    if n1 <= n0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let per_vu = ((m1 as f64 - m0 as f64) / f64::from(n1 - n0)).max(0.0);
+    (m1 as f64 + per_vu * f64::from(vus - n1.min(vus)), per_vu)
+}
+
 fn first_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text
         .lines()
@@ -616,6 +630,7 @@ impl Bench {
         let mut commands = Vec::new();
         let mut per_vu_10k = f64::NAN;
         let mut per_vu_5k = f64::NAN;
+        let mut maps_at = Vec::new();
         for n in counts {
             let label = format!("b-throng-{n}");
             let jsonl = self.runs.join(format!("{label}.jsonl"));
@@ -649,6 +664,10 @@ impl Bench {
             let reqs = std::fs::read_to_string(&out)
                 .ok()
                 .and_then(|t| parse::throng(&t).ok());
+            let maps = obs.maps.iter().map(|&(_, count)| count).max();
+            if let Some(maps) = maps {
+                maps_at.push((n, maps));
+            }
             match median_of(&obs.rss) {
                 Some(rss) => {
                     let pss = median_of(&obs.pss).unwrap_or(f64::NAN);
@@ -667,13 +686,17 @@ impl Bench {
                         num(pss / MIB, 1),
                         num(per_vu_rss, 1),
                         num(per_vu, 1),
-                        reqs.map_or(s("–"), |r| {
-                            format!(
-                                "{} requests, {} failed",
-                                num(r.requests as f64, 0),
-                                r.failed
-                            )
-                        }),
+                        format!(
+                            "{}; {} memory maps",
+                            reqs.map_or(s("–"), |r| {
+                                format!(
+                                    "{} requests, {} failed",
+                                    num(r.requests as f64, 0),
+                                    r.failed
+                                )
+                            }),
+                            maps.map_or(s("–"), |m| num(m as f64, 0))
+                        ),
                     ]);
                 }
                 None => {
@@ -717,6 +740,12 @@ impl Bench {
             (&mut rows, &mut notes, &mut commands),
         )?;
         notes.push(s("RSS: VmRSS of the generator sampled every 50 ms once every VU is active (throng: its `--jsonl` stream reports `vus` = N; Locust: it logs `All users spawned`; Goose: it logs the N-th user launching), median of those samples. PSS: `Pss` of /proc/<pid>/smaps_rollup, sampled every 500 ms over the same window: resident memory with each shared page counted once. VmRSS counts a page once per mapping, so a module-image page that every VU maps copy-on-write and only reads counts N times in RSS and once in PSS. Per VU = (memory − the same tool's memory with 1 VU) ÷ (N − 1); the targets are judged on PSS. Each VU holds an idle keep-alive connection to nginx."));
+        let max_map_count = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+            .ok()
+            .and_then(|t| t.trim().parse::<f64>().ok())
+            .unwrap_or(f64::NAN);
+        let (maps_100k, maps_per_vu) = project_maps(&maps_at, 100_000);
+        notes.push(format!("Memory maps: the most lines of /proc/<pid>/maps seen while PSS was sampled; the kernel caps them at vm.max_map_count ({}). The 100,000-VU figure is projected from the counts at 1,000 and 10,000 VUs ({} per VU between them); running it needs a connection per VU, so an open-files limit above 100,000 and more than one target address (one address's ephemeral ports hold ~28,000 connections).", num(max_map_count, 0), num(maps_per_vu, 3)));
         notes.push(s("wrk, ab, oha and hey have no think time (hey's `-q` and oha's `-q` pace connections, not users), so they have no memory-per-user figure here."));
         Ok(Section {
             title: s("(b) Memory per VU in 1–5 s think time"),
@@ -744,6 +773,17 @@ impl Bench {
                     target: s("(the same at 5,000 VUs, under the map limit)"),
                     measured: format!("{} KiB", num(per_vu_5k, 1)),
                     verdict: at_most(per_vu_5k, 32.0),
+                },
+                Target {
+                    target: s(
+                        "100,000 VUs in one process: their memory maps under vm.max_map_count",
+                    ),
+                    measured: format!(
+                        "{} maps projected (cap {})",
+                        num(maps_100k, 0),
+                        num(max_map_count, 0)
+                    ),
+                    verdict: at_most(maps_100k, max_map_count),
                 },
                 Target {
                     target: s("stretch: below Locust's per-user memory"),
@@ -1728,4 +1768,26 @@ fn machine() -> Vec<(String, String)> {
         ),
         (s("open files (soft)"), open_files_limit()),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::project_maps;
+
+    #[test]
+    fn maps_are_projected_from_the_smallest_and_largest_counts() {
+        // 2.9 maps per VU: 10,000 VUs hold 29,080, 100,000 would need ~290,080.
+        let (at_100k, per_vu) = project_maps(
+            &[(1_000, 2_980), (5_000, 14_580), (10_000, 29_080)],
+            100_000,
+        );
+        assert!((per_vu - 2.9).abs() < 1e-9, "{per_vu}");
+        assert!((at_100k - 290_080.0).abs() < 1e-6, "{at_100k}");
+        // Merged mappings: fewer at 10,000 than at 1,000 counts as none per VU.
+        assert_eq!(
+            project_maps(&[(1_000, 80), (10_000, 74)], 100_000),
+            (74.0, 0.0)
+        );
+        assert!(project_maps(&[(1_000, 80)], 100_000).0.is_nan());
+    }
 }

@@ -11,6 +11,7 @@ use throng_engine::{
     Plan, Run, RunControl, RunError, RunStats, ScenarioEntry, ScenarioLive, ScenarioState,
 };
 use throng_host::{Host, HostOptions, Journey, MemoryLayout, VuFactory};
+use throng_http::{AllowList, AllowedHost};
 use throng_metrics::threshold::{Severity, ThresholdOutcome, evaluate_with, verdict};
 use throng_metrics::{Metrics, RunMeta, RunResults};
 use throng_report::SummaryOptions;
@@ -76,13 +77,23 @@ const SPARE_FILES: u64 = 256;
 /// Whether this process can hold the plan's VUs, checked before anything
 /// loads: the memory layout that keeps them under the kernel's cap on
 /// memory mappings, and enough open files for a connection each (the soft
-/// limit is raised to the hard one first, as servers do).
-fn capacity(plan: &Plan, quiet: bool, wanted: Option<MemoryLayout>) -> Result<MemoryLayout> {
+/// limit is raised to the hard one first, as servers do). Warns when the
+/// allowed hosts are too few for a connection per VU from the local port
+/// range.
+fn capacity(
+    plan: &Plan,
+    allow: &AllowList,
+    quiet: bool,
+    wanted: Option<MemoryLayout>,
+) -> Result<MemoryLayout> {
     let vus: u64 = plan
         .scenarios
         .iter()
         .map(|s| u64::from(s.executor.max_vus()))
         .sum();
+    if let Some(warning) = local_ports().and_then(|ports| port_warning(vus, allow, ports)) {
+        eprintln!("throng: warning: {warning}");
+    }
     let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(u64::MAX);
     if vus.saturating_add(SPARE_FILES) > files {
         bail!(
@@ -101,6 +112,52 @@ fn capacity(plan: &Plan, quiet: bool, wanted: Option<MemoryLayout>) -> Result<Me
         );
     }
     Ok(layout)
+}
+
+/// The local port range (`net.ipv4.ip_local_port_range`, which IPv6
+/// shares): how many connections one local address may hold to one
+/// destination address and port.
+fn local_ports() -> Option<(u32, u32)> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut ends = text.split_whitespace().map(str::parse::<u32>);
+    match (ends.next()?, ends.next()?) {
+        (Ok(low), Ok(high)) if low <= high => Some((low, high)),
+        _ => None,
+    }
+}
+
+/// What to tell the user when `vus` VUs, each keeping a connection, may
+/// need more connections than the local port range `ports` gives the
+/// destinations `allow` names; `None` when they fit, or when the list
+/// names hosts by pattern or on any port (nothing bounds them then).
+fn port_warning(vus: u64, allow: &AllowList, (low, high): (u32, u32)) -> Option<String> {
+    let entries = allow.entries();
+    if allow.allows_any()
+        || entries.is_empty()
+        || !entries.iter().all(AllowedHost::is_one_destination)
+    {
+        return None;
+    }
+    let per_destination = u64::from(high - low + 1);
+    let most = per_destination * entries.len() as u64;
+    if vus <= most {
+        return None;
+    }
+    let widest = u64::from(u16::MAX - 1023);
+    let remedy = if vus <= widest * entries.len() as u64 {
+        "widen it as root with `sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\"`, or spread \
+         the VUs over more target addresses"
+    } else {
+        "spread the VUs over more target addresses (even the widest range, 1024-65535, holds \
+         64,512 each)"
+    };
+    let hosts: Vec<String> = entries.iter().map(ToString::to_string).collect();
+    Some(format!(
+        "{vus} VUs may each keep a connection to {}, but one local address opens at most \
+         {per_destination} connections to one address and port (net.ipv4.ip_local_port_range = \
+         {low} {high}), {most} in all: VUs past that fail to connect; {remedy}",
+        hosts.join(", ")
+    ))
 }
 
 /// Load the journeys and data, run the plan, judge and report it.
@@ -142,7 +199,12 @@ pub async fn execute(
         Ok(jsonl) => jsonl,
         Err(e) => return Outcome::BadInput(e),
     };
-    let layout = match capacity(&plan, output.quiet, load.memory_layout.wanted()) {
+    let layout = match capacity(
+        &plan,
+        &http.allow,
+        output.quiet,
+        load.memory_layout.wanted(),
+    ) {
         Ok(layout) => layout,
         Err(e) => return Outcome::BadInput(e),
     };
@@ -770,5 +832,62 @@ async fn wait_for_signal() -> std::io::Result<()> {
     #[cfg(not(unix))]
     {
         tokio::signal::ctrl_c().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allow(entries: &[&str]) -> AllowList {
+        AllowList::only(entries.iter().map(|e| e.parse().unwrap()))
+    }
+
+    /// Linux's default range: 28,232 ports.
+    const DEFAULT: (u32, u32) = (32_768, 60_999);
+
+    #[test]
+    fn more_vus_than_one_destination_has_ports_are_warned_of() {
+        let one = allow(&["127.0.0.1:8080"]);
+        assert_eq!(port_warning(28_232, &one, DEFAULT), None);
+        let warning = port_warning(30_000, &one, DEFAULT).unwrap();
+        for part in [
+            "30000 VUs",
+            "127.0.0.1:8080",
+            "at most 28232 connections",
+            "= 32768 60999",
+            "sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\"",
+        ] {
+            assert!(warning.contains(part), "{part:?} in {warning}");
+        }
+        // Four addresses hold four times as many; past the widest range
+        // only more addresses help.
+        let four = allow(&[
+            "127.0.0.1:80",
+            "127.0.0.2:80",
+            "127.0.0.3:80",
+            "127.0.0.4:80",
+        ]);
+        assert_eq!(port_warning(100_000, &four, DEFAULT), None);
+        let beyond = port_warning(300_000, &four, DEFAULT).unwrap();
+        assert!(
+            beyond.contains("more target addresses (even the widest"),
+            "{beyond}"
+        );
+    }
+
+    #[test]
+    fn hosts_without_one_port_or_with_patterns_bound_nothing() {
+        for entries in [&["127.0.0.1"][..], &["*.example.com:443"], &["*"], &[]] {
+            assert_eq!(
+                port_warning(1_000_000, &allow(entries), DEFAULT),
+                None,
+                "{entries:?}"
+            );
+        }
+        assert_eq!(port_warning(1_000_000, &AllowList::any(), DEFAULT), None);
+        // One unbounded entry among bounded ones: nothing is known.
+        let mixed = allow(&["127.0.0.1:80", "api.example.com"]);
+        assert_eq!(port_warning(1_000_000, &mixed, DEFAULT), None);
     }
 }

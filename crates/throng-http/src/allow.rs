@@ -247,6 +247,13 @@ impl AllowedHost {
         })
     }
 
+    /// Whether this entry names one host (an IP address or a name) on one
+    /// port: a single destination, whose connections from one local
+    /// address the local port range bounds.
+    pub fn is_one_destination(&self) -> bool {
+        self.port.is_some() && matches!(self.pattern, Pattern::Ip(_) | Pattern::Name(_))
+    }
+
     /// The IP address this entry names, if it names one.
     pub fn ip(&self) -> Option<IpAddr> {
         match self.pattern {

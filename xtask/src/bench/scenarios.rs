@@ -104,18 +104,16 @@ fn baseline_row(tool: &str, rss: f64, pss: f64) -> Vec<String> {
     ]
 }
 
-/// The memory maps `vus` VUs would hold, projected linearly from the
-/// counts measured at the smallest and largest VU counts (`(VUs, maps)`),
-/// and the maps per VU between them; NaN without two counts.
-fn project_maps(maps_at: &[(u32, u64)], vus: u32) -> (f64, f64) {
-    let (Some(&(n0, m0)), Some(&(n1, m1))) = (maps_at.first(), maps_at.last()) else {
+/// The memory maps `vus` VUs would hold, projected in proportion from
+/// the count at the most VUs measured (`(VUs, maps)`; the process's own
+/// maps are counted as if each VU brought its share, so the projection
+/// errs high), and that count per VU; NaN without a count.
+fn project_maps(maps_at: &[(u32, f64)], vus: u32) -> (f64, f64) {
+    let Some(&(n, maps)) = maps_at.iter().max_by_key(|(n, _)| *n) else {
         return (f64::NAN, f64::NAN);
     };
-    if n1 <= n0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let per_vu = ((m1 as f64 - m0 as f64) / f64::from(n1 - n0)).max(0.0);
-    (m1 as f64 + per_vu * f64::from(vus - n1.min(vus)), per_vu)
+    let per_vu = maps / f64::from(n.max(1));
+    (per_vu * f64::from(vus), per_vu)
 }
 
 fn first_lines(text: &str, n: usize) -> String {
@@ -664,7 +662,9 @@ impl Bench {
             let reqs = std::fs::read_to_string(&out)
                 .ok()
                 .and_then(|t| parse::throng(&t).ok());
-            let maps = obs.maps.iter().map(|&(_, count)| count).max();
+            // The median, like PSS: the run's steady state, not the VUs
+            // unmapped one by one at its end.
+            let maps = median_of(&obs.maps);
             if let Some(maps) = maps {
                 maps_at.push((n, maps));
             }
@@ -695,7 +695,7 @@ impl Bench {
                                     r.failed
                                 )
                             }),
-                            maps.map_or(s("–"), |m| num(m as f64, 0))
+                            maps.map_or(s("–"), |m| num(m, 0))
                         ),
                     ]);
                 }
@@ -745,7 +745,7 @@ impl Bench {
             .and_then(|t| t.trim().parse::<f64>().ok())
             .unwrap_or(f64::NAN);
         let (maps_100k, maps_per_vu) = project_maps(&maps_at, 100_000);
-        notes.push(format!("Memory maps: the most lines of /proc/<pid>/maps seen while PSS was sampled; the kernel caps them at vm.max_map_count ({}). The 100,000-VU figure is projected from the counts at 1,000 and 10,000 VUs ({} per VU between them); running it needs a connection per VU, so an open-files limit above 100,000 and more than one target address (one address's ephemeral ports hold ~28,000 connections).", num(max_map_count, 0), num(maps_per_vu, 3)));
+        notes.push(format!("Memory maps: lines of /proc/<pid>/maps, sampled with PSS, median (VUs unmapped one by one at the end of a run split merged mappings for a moment); the kernel caps them at vm.max_map_count ({}). The 100,000-VU figure is the count at 10,000 VUs ({} per VU, the process's own maps included) times ten (10,000 VUs use the compact layout, as 100,000 would; 1,000 and 5,000 the fast one); running it needs a connection per VU, so an open-files limit above 100,000 and more than one target address (one address's ephemeral ports hold ~28,000 connections).", num(max_map_count, 0), num(maps_per_vu, 3)));
         notes.push(s("wrk, ab, oha and hey have no think time (hey's `-q` and oha's `-q` pace connections, not users), so they have no memory-per-user figure here."));
         Ok(Section {
             title: s("(b) Memory per VU in 1–5 s think time"),
@@ -1775,19 +1775,12 @@ mod tests {
     use super::project_maps;
 
     #[test]
-    fn maps_are_projected_from_the_smallest_and_largest_counts() {
-        // 2.9 maps per VU: 10,000 VUs hold 29,080, 100,000 would need ~290,080.
-        let (at_100k, per_vu) = project_maps(
-            &[(1_000, 2_980), (5_000, 14_580), (10_000, 29_080)],
-            100_000,
-        );
+    fn maps_are_projected_in_proportion_from_the_most_vus_measured() {
+        // 2.9 maps per VU at 10,000: 290,000 at 100,000.
+        let (at_100k, per_vu) = project_maps(&[(1_000, 6_025.0), (10_000, 29_000.0)], 100_000);
         assert!((per_vu - 2.9).abs() < 1e-9, "{per_vu}");
-        assert!((at_100k - 290_080.0).abs() < 1e-6, "{at_100k}");
-        // Merged mappings: fewer at 10,000 than at 1,000 counts as none per VU.
-        assert_eq!(
-            project_maps(&[(1_000, 80), (10_000, 74)], 100_000),
-            (74.0, 0.0)
-        );
-        assert!(project_maps(&[(1_000, 80)], 100_000).0.is_nan());
+        assert!((at_100k - 290_000.0).abs() < 1e-6, "{at_100k}");
+        assert_eq!(project_maps(&[(10_000, 72.0)], 100_000), (720.0, 0.0072));
+        assert!(project_maps(&[], 100_000).0.is_nan());
     }
 }

@@ -224,6 +224,13 @@ pub struct LoadArgs {
     #[arg(long, value_parser = parse_duration)]
     pub connect_timeout: Option<Duration>,
 
+    /// VUs share at most N connections instead of keeping one each (per
+    /// origin): a request waits for a free one, and the wait shows as
+    /// `blocked`. For many VUs that mostly think: they then need N open
+    /// files and local ports, not one per VU.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shared_connections: Option<u64>,
+
     /// Compile the module even if a cached build exists.
     #[arg(long)]
     pub no_cache: bool,

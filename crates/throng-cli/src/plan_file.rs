@@ -47,6 +47,7 @@
 //! params); `--allow-host` adds to it. See [`crate::allow`].
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -152,6 +153,9 @@ pub struct HttpFile {
     pub timeout: Option<String>,
     /// Deadline of opening a connection (DNS, TCP, TLS), e.g. `2s`.
     pub connect_timeout: Option<String>,
+    /// Connections every VU shares, at most this many, instead of one
+    /// each.
+    pub shared_connections: Option<u64>,
 }
 
 /// `[limits]`: what each VU may use, for every scenario of the plan.
@@ -236,6 +240,9 @@ pub struct HttpSettings {
     pub insecure: bool,
     pub timeout: Option<Duration>,
     pub connect_timeout: Option<Duration>,
+    /// At most this many connections, shared by every VU; `None`: one per
+    /// VU and origin.
+    pub shared_connections: Option<NonZeroUsize>,
     /// The hosts requests may go to; the default allows none.
     pub allow: AllowList,
 }
@@ -440,6 +447,22 @@ pub fn lower(
                 .map(|t| duration("http.connect_timeout", t))
                 .transpose()?,
         },
+        shared_connections: match load.shared_connections {
+            Some(n) => Some(n),
+            None => file.http.shared_connections,
+        }
+        .map(|n| {
+            usize::try_from(n)
+                .ok()
+                .and_then(NonZeroUsize::new)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "http.shared_connections: {n} is not between 1 and {}",
+                        usize::MAX
+                    )
+                })
+        })
+        .transpose()?,
         allow,
     };
     Ok(Lowered {
@@ -985,6 +1008,35 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("line 5"), "{text}");
         assert!(text.contains("duraton"), "{text}");
+    }
+
+    #[test]
+    fn shared_connections_come_from_the_plan_or_the_flag() {
+        let plan = |n: &str| {
+            format!(
+                "module = \"j.wasm\"\n[scenario]\nvus = 5\nduration = \"1s\"\n[http]\nshared_connections = {n}\n"
+            )
+        };
+        let shared = |lowered: Lowered| lowered.http.shared_connections.map(NonZeroUsize::get);
+        let none = lower_text(
+            &plan("1").replace("shared_connections = 1\n", ""),
+            &LoadArgs::default(),
+        )
+        .unwrap();
+        assert_eq!(shared(none), None);
+        let from_plan = lower_text(&plan("100"), &LoadArgs::default()).unwrap();
+        assert_eq!(shared(from_plan), Some(100));
+        let flag = LoadArgs {
+            shared_connections: Some(7),
+            ..Default::default()
+        };
+        assert_eq!(shared(lower_text(&plan("100"), &flag).unwrap()), Some(7));
+        let err = lower_text(&plan("0"), &LoadArgs::default()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("http.shared_connections: 0 is not between 1 and"),
+            "{err:#}"
+        );
+        assert!(lower_text(&plan("-1"), &LoadArgs::default()).is_err());
     }
 
     #[test]

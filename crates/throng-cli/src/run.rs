@@ -2,6 +2,7 @@
 //! run it with live progress, judge it and report.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -18,7 +19,7 @@ use throng_report::SummaryOptions;
 
 use crate::args::{LoadArgs, OutputArgs, RunArgs};
 use crate::exit::Outcome;
-use crate::plan_file::{self, DataDecl, Lowered, PlanFile};
+use crate::plan_file::{self, DataDecl, HttpSettings, Lowered, PlanFile};
 use crate::progress::{self, LiveScenario, LiveState, ProgressMode};
 use crate::prometheus;
 use crate::quick::{Builtin, QUICK_GET};
@@ -76,13 +77,13 @@ const SPARE_FILES: u64 = 256;
 
 /// Whether this process can hold the plan's VUs, checked before anything
 /// loads: the memory layout that keeps them under the kernel's cap on
-/// memory mappings, and enough open files for a connection each (the soft
-/// limit is raised to the hard one first, as servers do). Warns when the
-/// allowed hosts are too few for a connection per VU from the local port
-/// range.
+/// memory mappings, and enough open files for their connections, one per
+/// VU or the shared ones (the soft limit is raised to the hard one first,
+/// as servers do). Warns when the allowed hosts are too few for those
+/// connections from the local port range.
 fn capacity(
     plan: &Plan,
-    allow: &AllowList,
+    http: &HttpSettings,
     quiet: bool,
     wanted: Option<MemoryLayout>,
 ) -> Result<MemoryLayout> {
@@ -91,18 +92,15 @@ fn capacity(
         .iter()
         .map(|s| u64::from(s.executor.max_vus()))
         .sum();
-    if let Some(warning) = local_ports().and_then(|ports| port_warning(vus, allow, ports)) {
+    let connections = connections(vus, http.shared_connections);
+    if let Some(warning) =
+        local_ports().and_then(|ports| port_warning(connections, &http.allow, ports))
+    {
         eprintln!("throng: warning: {warning}");
     }
     let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(u64::MAX);
-    if vus.saturating_add(SPARE_FILES) > files {
-        bail!(
-            "{vus} VUs need {} open files (a connection each, and some to spare), more than this \
-             process may open ({files}): raise the limit, e.g. `ulimit -n {}` in the shell that runs \
-             throng (the hard limit is set in /etc/security/limits.conf)",
-            vus + SPARE_FILES,
-            (vus + SPARE_FILES).next_power_of_two()
-        );
+    if let Some(message) = files_error(vus, connections, files) {
+        bail!(message);
     }
     let layout = throng_host::layout_for(vus, wanted)?;
     if layout == MemoryLayout::Compact && wanted.is_none() && !quiet {
@@ -112,6 +110,33 @@ fn capacity(
         );
     }
     Ok(layout)
+}
+
+/// How many connections `vus` VUs may hold at once: one each, or at most
+/// the `shared` ones.
+fn connections(vus: u64, shared: Option<NonZeroUsize>) -> u64 {
+    shared.map_or(vus, |n| vus.min(n.get() as u64))
+}
+
+/// What to tell the user when `connections` (of `vus` VUs) and the files
+/// kept beside them need more than the `files` this process may open.
+fn files_error(vus: u64, connections: u64, files: u64) -> Option<String> {
+    let needed = connections.saturating_add(SPARE_FILES);
+    if needed <= files {
+        return None;
+    }
+    let whose = if connections < vus {
+        format!("{connections} shared connections")
+    } else {
+        format!("{vus} VUs (a connection each)")
+    };
+    Some(format!(
+        "{whose} need {needed} open files with some to spare, more than this process may open \
+         ({files}): raise the limit, e.g. `ulimit -n {}` in the shell that runs throng (the hard \
+         limit is set in /etc/security/limits.conf), or let the VUs share fewer connections with \
+         `--shared-connections N` (plan: `[http] shared_connections`)",
+        needed.next_power_of_two()
+    ))
 }
 
 /// The local port range (`net.ipv4.ip_local_port_range`, which IPv6
@@ -126,11 +151,11 @@ fn local_ports() -> Option<(u32, u32)> {
     }
 }
 
-/// What to tell the user when `vus` VUs, each keeping a connection, may
-/// need more connections than the local port range `ports` gives the
+/// What to tell the user when the run's `connections` (one per VU, or the
+/// shared ones) may be more than the local port range `ports` gives the
 /// destinations `allow` names; `None` when they fit, or when the list
 /// names hosts by pattern or on any port (nothing bounds them then).
-fn port_warning(vus: u64, allow: &AllowList, (low, high): (u32, u32)) -> Option<String> {
+fn port_warning(connections: u64, allow: &AllowList, (low, high): (u32, u32)) -> Option<String> {
     let entries = allow.entries();
     if allow.allows_any()
         || entries.is_empty()
@@ -140,22 +165,24 @@ fn port_warning(vus: u64, allow: &AllowList, (low, high): (u32, u32)) -> Option<
     }
     let per_destination = u64::from(high - low + 1);
     let most = per_destination * entries.len() as u64;
-    if vus <= most {
+    if connections <= most {
         return None;
     }
     let widest = u64::from(u16::MAX - 1023);
-    let remedy = if vus <= widest * entries.len() as u64 {
-        "widen it as root with `sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\"`, or spread \
-         the VUs over more target addresses"
+    let remedy = if connections <= widest * entries.len() as u64 {
+        "widen it as root with `sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\"`, spread \
+         the VUs over more target addresses, or let them share fewer connections \
+         (`--shared-connections N`)"
     } else {
         "spread the VUs over more target addresses (even the widest range, 1024-65535, holds \
-         64,512 each)"
+         64,512 each), or let them share fewer connections (`--shared-connections N`)"
     };
     let hosts: Vec<String> = entries.iter().map(ToString::to_string).collect();
     Some(format!(
-        "{vus} VUs may each keep a connection to {}, but one local address opens at most \
-         {per_destination} connections to one address and port (net.ipv4.ip_local_port_range = \
-         {low} {high}), {most} in all: VUs past that fail to connect; {remedy}",
+        "{connections} connections to {} may be open at once, but one local address \
+         opens at most {per_destination} connections to one address and port \
+         (net.ipv4.ip_local_port_range = {low} {high}), {most} in all: VUs past that fail to \
+         connect; {remedy}",
         hosts.join(", ")
     ))
 }
@@ -199,12 +226,7 @@ pub async fn execute(
         Ok(jsonl) => jsonl,
         Err(e) => return Outcome::BadInput(e),
     };
-    let layout = match capacity(
-        &plan,
-        &http.allow,
-        output.quiet,
-        load.memory_layout.wanted(),
-    ) {
+    let layout = match capacity(&plan, &http, output.quiet, load.memory_layout.wanted()) {
         Ok(layout) => layout,
         Err(e) => return Outcome::BadInput(e),
     };
@@ -247,6 +269,7 @@ pub async fn execute(
     if let Some(timeout) = http.connect_timeout {
         client_options.connect_timeout = timeout;
     }
+    client_options.shared_connections = http.shared_connections;
     if let Some(max) = limits.max_kept_body {
         client_options.max_kept_body = max;
     }
@@ -852,7 +875,7 @@ mod tests {
         assert_eq!(port_warning(28_232, &one, DEFAULT), None);
         let warning = port_warning(30_000, &one, DEFAULT).unwrap();
         for part in [
-            "30000 VUs",
+            "30000 connections",
             "127.0.0.1:8080",
             "at most 28232 connections",
             "= 32768 60999",
@@ -873,6 +896,32 @@ mod tests {
         assert!(
             beyond.contains("more target addresses (even the widest"),
             "{beyond}"
+        );
+    }
+
+    #[test]
+    fn shared_connections_bound_the_open_files_needed() {
+        let shared = NonZeroUsize::new(1_000);
+        assert_eq!(connections(100_000, None), 100_000);
+        assert_eq!(connections(100_000, shared), 1_000);
+        assert_eq!(connections(10, shared), 10);
+        // This machine's hard limit: 100,000 VUs with a connection each do
+        // not fit, the same VUs sharing 1,000 connections do.
+        let each = files_error(100_000, 100_000, 20_000).unwrap();
+        for part in [
+            "100000 VUs (a connection each)",
+            "100256 open files",
+            "(20000)",
+            "ulimit -n 131072",
+            "--shared-connections N",
+        ] {
+            assert!(each.contains(part), "{part:?} in {each}");
+        }
+        assert_eq!(files_error(100_000, 1_000, 20_000), None);
+        let shared = files_error(100_000, 30_000, 20_000).unwrap();
+        assert!(
+            shared.starts_with("30000 shared connections need 30256"),
+            "{shared}"
         );
     }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
+use crate::pool::Pool;
 use crate::{AllowList, ClientOptions, Session, tls};
 
 /// Why a [`Client`] could not be built from its options.
@@ -46,6 +47,8 @@ pub(crate) struct Shared {
     pub(crate) max_kept_body: usize,
     pub(crate) user_agent: HeaderValue,
     pub(crate) allow: AllowList,
+    /// The connections sessions share, when they do.
+    pub(crate) pool: Option<Pool>,
 }
 
 impl Client {
@@ -61,6 +64,7 @@ impl Client {
                 max_kept_body: opts.max_kept_body,
                 user_agent,
                 allow: opts.allow,
+                pool: opts.shared_connections.map(Pool::new),
             }),
         })
     }
@@ -80,6 +84,7 @@ impl fmt::Debug for Client {
             .field("max_kept_body", &s.max_kept_body)
             .field("user_agent", &s.user_agent)
             .field("allow", &s.allow)
+            .field("shared_connections_idle", &s.pool.as_ref().map(Pool::idle))
             .finish_non_exhaustive()
     }
 }

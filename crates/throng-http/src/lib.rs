@@ -5,7 +5,10 @@
 //! then takes its own [`Session`] from it. A session keeps that VU's
 //! connections alive between requests the way one browser would: ten VUs
 //! sending a hundred requests each to one origin open about ten connections,
-//! not a thousand, and never share them with each other.
+//! not a thousand, and never share them with each other. A client built
+//! with [`ClientOptions::shared_connections`] instead lends its sessions
+//! connections from one pool of a fixed size (Gatling's shared
+//! connections): many VUs that mostly think need few sockets.
 //!
 //! [`Session::send`] takes a [`Request`] and returns a [`Response`] or a
 //! [`RequestError`]. Both carry [`Timings`] measured on the real connection
@@ -75,6 +78,7 @@ mod h1;
 mod kept_timer;
 mod message;
 mod options;
+mod pool;
 mod session;
 mod target;
 mod timings;

@@ -1,5 +1,6 @@
 //! The settings one run's client is built from.
 
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use crate::AllowList;
@@ -40,6 +41,13 @@ pub struct ClientOptions {
     /// opened. Default: [`AllowList::any`], no check: a library caller
     /// decides, and `throng run` always sets a list.
     pub allow: AllowList,
+    /// Connections shared by every session instead of each session keeping
+    /// its own: at most this many open at once, lent to one request at a
+    /// time. A request waits in turn for a free one, and the wait counts as
+    /// [`Timings::blocked`](crate::Timings::blocked) (within its timeout).
+    /// Default: `None`, each session keeps one connection per origin, as a
+    /// browser does.
+    pub shared_connections: Option<NonZeroUsize>,
 }
 
 impl Default for ClientOptions {
@@ -52,6 +60,7 @@ impl Default for ClientOptions {
             max_kept_body: 64 * 1024 * 1024,
             user_agent: concat!("throng/", env!("CARGO_PKG_VERSION")).to_owned(),
             allow: AllowList::any(),
+            shared_connections: None,
         }
     }
 }

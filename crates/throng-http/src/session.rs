@@ -29,6 +29,9 @@ const H2_FRAME_HEADER: u64 = 9;
 ///
 /// A session holds at most one connection per origin (scheme, host, port)
 /// and sends one request at a time through `&mut self`, so it needs no lock.
+/// In a client with [`shared_connections`](crate::ClientOptions::shared_connections)
+/// it holds none: each request borrows one from the client's pool and
+/// gives it back when it ends.
 /// A connection the server closed is replaced on the next request without
 /// the caller noticing (it shows in [`Session::connections_opened`]). A
 /// request that fails or times out closes the connection it was using,
@@ -112,7 +115,8 @@ impl Session {
         self.opened
     }
 
-    /// Closes the idle connections; the next request opens new ones.
+    /// Closes the idle connections; the next request opens new ones. Shared
+    /// connections belong to the client's pool and stay open.
     pub fn close(&mut self) {
         self.idle.clear();
     }
@@ -156,6 +160,12 @@ impl Session {
             keep_headers,
         };
 
+        // With shared connections, a slot first: the wait is `blocked`.
+        // Held until the connection is back in the pool.
+        let _slot = match &shared.pool {
+            Some(pool) => Some(pool.slot().await),
+            None => None,
+        };
         let mut retried = false;
         loop {
             let (mut conn, reused) = self.checkout(&message.target, grant, watch).await?;
@@ -178,7 +188,10 @@ impl Session {
                         Proto::H2 { .. } => HttpVersion::Http2,
                     };
                     if got.keep {
-                        self.idle.push(conn);
+                        match &self.client.shared.pool {
+                            Some(pool) => pool.put(conn),
+                            None => self.idle.push(conn),
+                        }
                     }
                     return Ok(Response {
                         status: got.status,
@@ -219,20 +232,29 @@ impl Session {
         Ok((target, grant))
     }
 
-    /// This session's connection to `target` if it is still open, else a
-    /// new one; `true` when reused. The connection leaves the idle list
-    /// until its request has ended well.
+    /// This session's (or the pool's) connection to `target` if it is still
+    /// open, else a new one; `true` when reused. The connection leaves the
+    /// idle list until its request has ended well.
     async fn checkout(
         &mut self,
         target: &Target,
         grant: Grant,
         watch: &mut Stopwatch,
     ) -> Result<(Conn, bool), Failure> {
-        if let Some(i) = self.idle.iter().position(|c| c.serves(target)) {
-            let mut conn = self.idle.swap_remove(i);
-            if conn.ready().await {
-                return Ok((conn, true));
+        let pool = self.client.shared.pool.as_ref();
+        let idle = match pool {
+            Some(pool) => pool.take(target),
+            None => {
+                (self.idle.iter().position(|c| c.serves(target))).map(|i| self.idle.swap_remove(i))
             }
+        };
+        if let Some(mut conn) = idle
+            && conn.ready().await
+        {
+            return Ok((conn, true));
+        }
+        if let Some(pool) = pool {
+            pool.make_room();
         }
         let shared = &self.client.shared;
         let limit = shared.connect_timeout;

@@ -1,4 +1,5 @@
-//! Each VU keeps its own keep-alive connection, like a real user.
+//! Each VU keeps its own keep-alive connection, like a real user, unless
+//! the run shares a fixed number between them.
 
 use throng_test_guests::GUEST_GET;
 
@@ -41,4 +42,44 @@ async fn ten_vus_by_a_hundred_iterations_open_about_ten_connections() {
     // The client agrees: connect time only on the first request of each VU.
     let connect = &run.results().phases.connect;
     check!(run, connect.p90 == 0.0, "p90 of connect {} ms", connect.p90);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_vus_sharing_four_connections_open_four() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let url = format!("url={}/fast", target.base_url());
+    let run = throng([
+        "run",
+        GUEST_GET,
+        "--vus",
+        "50",
+        "--iterations",
+        "20",
+        "--shared-connections",
+        "4",
+        "-p",
+        &url,
+    ])
+    .await;
+    check!(run, run.code == 0);
+    check!(run, run.results().totals.requests == 1_000);
+    let stats = target.stats();
+    check!(
+        run,
+        stats.requests == 1_000,
+        "server saw {}",
+        stats.requests
+    );
+    // Four at once, kept alive (one more would be a reconnect after a
+    // close; fifty, a connection per VU).
+    check!(
+        run,
+        (4..=5).contains(&stats.connections_accepted),
+        "connections {}",
+        stats.connections_accepted
+    );
+    // Fifty VUs, four connections: most requests waited for one.
+    let blocked = &run.results().phases.blocked;
+    check!(run, blocked.p50 > 0.0, "p50 of blocked {} ms", blocked.p50);
 }

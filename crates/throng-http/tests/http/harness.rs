@@ -98,11 +98,12 @@ impl Setup {
     }
 }
 
-/// A hyper server on 127.0.0.1 that counts the connections it accepts. It
-/// lives as long as the test's runtime.
+/// A hyper server on 127.0.0.1 that counts the connections it accepts, and
+/// the most it had open at once. It lives as long as the test's runtime.
 pub struct Server {
     base: String,
     accepts: Arc<AtomicU64>,
+    peak_open: Arc<AtomicU64>,
 }
 
 impl Server {
@@ -114,16 +115,24 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let accepts = Arc::new(AtomicU64::new(0));
+        let peak_open = Arc::new(AtomicU64::new(0));
+        let open = Arc::new(AtomicU64::new(0));
         let acceptor = setup.tls.map(|alpn| TlsAcceptor::from(server_tls(alpn)));
-        let counter = accepts.clone();
+        let (counter, peak) = (accepts.clone(), peak_open.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
                     return;
                 };
                 counter.fetch_add(1, Ordering::SeqCst);
+                let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now_open, Ordering::SeqCst);
                 let acceptor = acceptor.clone();
+                let open = open.clone();
                 tokio::spawn(async move {
+                    // Counted closed when serving ends: the client closed it
+                    // (or the server did).
+                    let _open = Decrement(open);
                     match acceptor {
                         None => serve(tcp, setup.keep_alive).await,
                         Some(acceptor) => {
@@ -139,6 +148,7 @@ impl Server {
         Server {
             base: format!("{scheme}://{addr}"),
             accepts,
+            peak_open,
         }
     }
 
@@ -153,6 +163,20 @@ impl Server {
 
     pub fn accepts(&self) -> u64 {
         self.accepts.load(Ordering::SeqCst)
+    }
+
+    /// The most connections open at once so far.
+    pub fn peak_open(&self) -> u64 {
+        self.peak_open.load(Ordering::SeqCst)
+    }
+}
+
+/// Takes one from a count when dropped.
+struct Decrement(Arc<AtomicU64>);
+
+impl Drop for Decrement {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

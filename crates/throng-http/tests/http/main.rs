@@ -9,6 +9,7 @@ mod bodies;
 mod failures;
 mod keepalive;
 mod roundtrip;
+mod shared;
 mod target_faults;
 mod tls;
 mod wire_h1;

@@ -116,6 +116,63 @@ fn project_maps(maps_at: &[(u32, f64)], vus: u32) -> (f64, f64) {
     (per_vu * f64::from(vus), per_vu)
 }
 
+/// What the 100,000-VU run of (b) showed.
+struct BigRun {
+    /// Every VU became active.
+    active: bool,
+    /// The median count of memory maps.
+    maps: Option<f64>,
+    /// Requests and failed requests, from its results.
+    counts: Option<(u64, u64)>,
+}
+
+/// The target row of the 100,000-VU run: every VU active, none of its
+/// requests failed, its memory maps under the kernel's cap.
+fn hundred_thousand(run: Option<BigRun>, cap: f64) -> Target {
+    let target = s(
+        "100,000 VUs in one process (1,000 shared connections): all active, none failed, memory maps under vm.max_map_count",
+    );
+    let Some(BigRun {
+        active,
+        maps,
+        counts,
+    }) = run
+    else {
+        return Target {
+            target,
+            measured: s("–"),
+            verdict: s("not measured"),
+        };
+    };
+    let maps = maps.unwrap_or(f64::NAN);
+    let measured = format!(
+        "{}; {} maps (cap {}); {}",
+        if active {
+            "all active"
+        } else {
+            "not all active"
+        },
+        num(maps, 0),
+        num(cap, 0),
+        counts.map_or(s("no results"), |(requests, failed)| format!(
+            "{} requests, {} failed",
+            num(requests as f64, 0),
+            failed
+        ))
+    );
+    let verdict = match counts {
+        _ if !active => s("missed: not every VU became active"),
+        None => s("missed: no results"),
+        Some((_, failed)) if failed > 0 => format!("missed: {failed} requests failed"),
+        Some(_) => at_most(maps, cap),
+    };
+    Target {
+        target,
+        measured,
+        verdict,
+    }
+}
+
 fn first_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text
         .lines()
@@ -619,7 +676,16 @@ impl Bench {
     pub fn memory(&mut self) -> Result<Section> {
         // 5,000 as well: the fast layout's figure (10,000 VUs use the
         // compact one, capacity.rs).
-        let counts = [1_000u32, 5_000, 10_000];
+        // And 100,000, sharing 1,000 connections (`--shared-connections`):
+        // a connection each would need an open-files limit above 100,000
+        // and more than one target address. They think 5–15 s, so that
+        // one core keeps up with their ~10,000 requests a second.
+        let counts = [
+            (1_000u32, None),
+            (5_000, None),
+            (10_000, None),
+            (100_000, Some(1_000u32)),
+        ];
         let secs = if self.quick { 10 } else { 20 };
         let idle = self.idle_rss()?;
         let idle_pss = self.idle_pss;
@@ -629,33 +695,47 @@ impl Bench {
         let mut per_vu_10k = f64::NAN;
         let mut per_vu_5k = f64::NAN;
         let mut maps_at = Vec::new();
-        for n in counts {
+        let mut at_100k = None;
+        for (n, shared) in counts {
             let label = format!("b-throng-{n}");
             let jsonl = self.runs.join(format!("{label}.jsonl"));
             let out = self.runs.join(format!("{label}.json"));
-            let mut job = self.throng_job(
-                &label,
-                vec![
-                    s("run"),
-                    s("--url"),
-                    self.url("/"),
-                    s("--vus"),
-                    s(n),
-                    s("--duration"),
-                    format!("{secs}s"),
-                    s("--think-time"),
-                    s("1s..5s"),
-                    s("--graceful-stop"),
-                    s("1s"),
-                    s("--jsonl"),
-                    jsonl.display().to_string(),
-                    s("--out"),
-                    out.display().to_string(),
-                ],
-            );
+            // 100,000 VUs take ~12 s to start here.
+            let (tool, think, run_secs) = match shared {
+                None => (s("throng"), "1s..5s", secs),
+                Some(c) => (
+                    format!(
+                        "throng, 5–15 s think, {} shared connections",
+                        num(f64::from(c), 0)
+                    ),
+                    "5s..15s",
+                    secs + 20,
+                ),
+            };
+            let mut args = vec![
+                s("run"),
+                s("--url"),
+                self.url("/"),
+                s("--vus"),
+                s(n),
+                s("--duration"),
+                format!("{run_secs}s"),
+                s("--think-time"),
+                s(think),
+                s("--graceful-stop"),
+                s("1s"),
+                s("--jsonl"),
+                jsonl.display().to_string(),
+                s("--out"),
+                out.display().to_string(),
+            ];
+            if let Some(c) = shared {
+                args.extend([s("--shared-connections"), s(c)]);
+            }
+            let mut job = self.throng_job(&label, args);
             job.rss_gate = RssGate::AfterFileContains(jsonl.clone(), format!("\"vus\":{n},"));
             job.fresh_files = vec![jsonl, out.clone()];
-            job.timeout = Duration::from_secs(secs + 90);
+            job.timeout = Duration::from_secs(run_secs + 120);
             job.pss = true;
             commands.push(job.shown());
             let obs = self.measure(&job)?;
@@ -665,8 +745,15 @@ impl Bench {
             // The median, like PSS: the run's steady state, not the VUs
             // unmapped one by one at its end.
             let maps = median_of(&obs.maps);
-            if let Some(maps) = maps {
+            if let (Some(maps), None) = (maps, shared) {
                 maps_at.push((n, maps));
+            }
+            if shared.is_some() {
+                at_100k = Some(BigRun {
+                    active: median_of(&obs.rss).is_some(),
+                    maps,
+                    counts: reqs.as_ref().map(|r| (r.requests, r.failed)),
+                });
             }
             match median_of(&obs.rss) {
                 Some(rss) => {
@@ -680,7 +767,7 @@ impl Bench {
                         per_vu_5k = per_vu;
                     }
                     rows.push(vec![
-                        s("throng"),
+                        tool.clone(),
                         num(f64::from(n), 0),
                         num(rss / MIB, 1),
                         num(pss / MIB, 1),
@@ -701,7 +788,7 @@ impl Bench {
                 }
                 None => {
                     rows.push(vec![
-                        s("throng"),
+                        tool.clone(),
                         num(f64::from(n), 0),
                         s("–"),
                         s("–"),
@@ -745,7 +832,7 @@ impl Bench {
             .and_then(|t| t.trim().parse::<f64>().ok())
             .unwrap_or(f64::NAN);
         let (maps_100k, maps_per_vu) = project_maps(&maps_at, 100_000);
-        notes.push(format!("Memory maps: lines of /proc/<pid>/maps, sampled with PSS, median (VUs unmapped one by one at the end of a run split merged mappings for a moment); the kernel caps them at vm.max_map_count ({}). The 100,000-VU figure is the count at 10,000 VUs ({} per VU, the process's own maps included) times ten (10,000 VUs use the compact layout, as 100,000 would; 1,000 and 5,000 the fast one); running it needs a connection per VU, so an open-files limit above 100,000 and more than one target address (one address's ephemeral ports hold ~28,000 connections).", num(max_map_count, 0), num(maps_per_vu, 3)));
+        notes.push(format!("Memory maps: lines of /proc/<pid>/maps, sampled with PSS, median (VUs unmapped one by one at the end of a run split merged mappings for a moment); the kernel caps them at vm.max_map_count ({}). 100,000 VUs with a connection each would need an open-files limit above 100,000 (here: {}) and more than one target address (one address's ephemeral ports hold ~28,000 connections); their maps, projected from the count at 10,000 VUs ({} per VU, the process's own maps included, both counts in the compact layout), would be {}. The 100,000-VU row shares 1,000 connections instead (`--shared-connections 1000`), and its VUs think 5–15 s so that one core keeps up with their requests; its PSS per VU is not comparable with the rows above (no socket per VU, a longer think).", num(max_map_count, 0), open_files_limit(), num(maps_per_vu, 3), num(maps_100k, 0)));
         notes.push(s("wrk, ab, oha and hey have no think time (hey's `-q` and oha's `-q` pace connections, not users), so they have no memory-per-user figure here."));
         Ok(Section {
             title: s("(b) Memory per VU in 1–5 s think time"),
@@ -774,17 +861,7 @@ impl Bench {
                     measured: format!("{} KiB", num(per_vu_5k, 1)),
                     verdict: at_most(per_vu_5k, 32.0),
                 },
-                Target {
-                    target: s(
-                        "100,000 VUs in one process: their memory maps under vm.max_map_count",
-                    ),
-                    measured: format!(
-                        "{} maps projected (cap {})",
-                        num(maps_100k, 0),
-                        num(max_map_count, 0)
-                    ),
-                    verdict: at_most(maps_100k, max_map_count),
-                },
+                hundred_thousand(at_100k, max_map_count),
                 Target {
                     target: s("stretch: below Locust's per-user memory"),
                     measured: format!("{} vs {} KiB", num(per_vu_10k, 1), num(per_vu_locust, 1)),
@@ -1772,7 +1849,7 @@ fn machine() -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::project_maps;
+    use super::{BigRun, hundred_thousand, project_maps};
 
     #[test]
     fn maps_are_projected_in_proportion_from_the_most_vus_measured() {
@@ -1782,5 +1859,29 @@ mod tests {
         assert!((at_100k - 290_000.0).abs() < 1e-6, "{at_100k}");
         assert_eq!(project_maps(&[(10_000, 72.0)], 100_000), (720.0, 0.0072));
         assert!(project_maps(&[], 100_000).0.is_nan());
+    }
+
+    #[test]
+    fn the_hundred_thousand_row_needs_every_vu_no_failure_and_room() {
+        let verdict = |active, maps: f64, counts| {
+            let run = BigRun {
+                active,
+                maps: Some(maps),
+                counts,
+            };
+            hundred_thousand(Some(run), 65_530.0).verdict
+        };
+        assert_eq!(verdict(true, 96.0, Some((900_000, 0))), "met");
+        assert_eq!(hundred_thousand(None, 65_530.0).verdict, "not measured");
+        assert_eq!(
+            verdict(false, 96.0, Some((10, 0))),
+            "missed: not every VU became active"
+        );
+        assert_eq!(
+            verdict(true, 96.0, Some((900_000, 3))),
+            "missed: 3 requests failed"
+        );
+        assert_eq!(verdict(true, 96.0, None), "missed: no results");
+        assert!(verdict(true, 70_000.0, Some((1, 0))).starts_with("missed by"));
     }
 }

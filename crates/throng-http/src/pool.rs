@@ -44,11 +44,13 @@ impl Pool {
             .expect("the pool's semaphore is never closed")
     }
 
-    /// The idle connection to `target` returned last, if any.
+    /// The idle connection to `target` returned last, if any. With one
+    /// origin that is the last of the list, taken in constant time; the
+    /// order of the rest is kept for [`Pool::make_room`].
     pub(crate) fn take(&self, target: &Target) -> Option<Conn> {
         let mut idle = self.lock();
         let i = idle.iter().rposition(|c| c.serves(target))?;
-        Some(idle.swap_remove(i))
+        Some(idle.remove(i))
     }
 
     /// Closes the idle connection returned first, if any, to make room for

@@ -244,9 +244,11 @@ impl Session {
         let pool = self.client.shared.pool.as_ref();
         let idle = match pool {
             Some(pool) => pool.take(target),
-            None => {
-                (self.idle.iter().position(|c| c.serves(target))).map(|i| self.idle.swap_remove(i))
-            }
+            None => self
+                .idle
+                .iter()
+                .position(|c| c.serves(target))
+                .map(|i| self.idle.swap_remove(i)),
         };
         if let Some(mut conn) = idle
             && conn.ready().await

@@ -1,27 +1,22 @@
 //! Each VU keeps its own keep-alive connection, like a real user, unless
 //! the run shares a fixed number between them.
 
+use throng_target::TargetStats;
 use throng_test_guests::GUEST_GET;
 
 use crate::check;
-use crate::harness::{exclusive, target, throng};
+use crate::harness::{Throng, exclusive, target, throng};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn ten_vus_by_a_hundred_iterations_open_about_ten_connections() {
+/// 1,000 GETs of the demo target's `/fast`: `vus` VUs of `iterations` each,
+/// plus `extra` flags; checked to have all arrived.
+async fn thousand_gets(vus: &str, iterations: &str, extra: &[&str]) -> (Throng, TargetStats) {
     let target = target().await;
     let _turn = exclusive().await;
     let url = format!("url={}/fast", target.base_url());
-    let run = throng([
-        "run",
-        GUEST_GET,
-        "--vus",
-        "10",
-        "--iterations",
-        "100",
-        "-p",
-        &url,
-    ])
-    .await;
+    let mut args = vec!["run", GUEST_GET, "--vus", vus, "--iterations", iterations];
+    args.extend(extra);
+    args.extend(["-p", &url]);
+    let run = throng(args).await;
     check!(run, run.code == 0);
     check!(run, run.results().totals.requests == 1_000);
     let stats = target.stats();
@@ -31,6 +26,12 @@ async fn ten_vus_by_a_hundred_iterations_open_about_ten_connections() {
         "server saw {}",
         stats.requests
     );
+    (run, stats)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_vus_by_a_hundred_iterations_open_about_ten_connections() {
+    let (run, stats) = thousand_gets("10", "100", &[]).await;
     // Counted by the server: one connection per VU (a couple more would be
     // a reconnect after a close; 1,000 would be no reuse at all).
     check!(
@@ -46,31 +47,7 @@ async fn ten_vus_by_a_hundred_iterations_open_about_ten_connections() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_vus_sharing_four_connections_open_four() {
-    let target = target().await;
-    let _turn = exclusive().await;
-    let url = format!("url={}/fast", target.base_url());
-    let run = throng([
-        "run",
-        GUEST_GET,
-        "--vus",
-        "50",
-        "--iterations",
-        "20",
-        "--shared-connections",
-        "4",
-        "-p",
-        &url,
-    ])
-    .await;
-    check!(run, run.code == 0);
-    check!(run, run.results().totals.requests == 1_000);
-    let stats = target.stats();
-    check!(
-        run,
-        stats.requests == 1_000,
-        "server saw {}",
-        stats.requests
-    );
+    let (run, stats) = thousand_gets("50", "20", &["--shared-connections", "4"]).await;
     // Four at once, kept alive (one more would be a reconnect after a
     // close; fifty, a connection per VU).
     check!(

@@ -5,11 +5,12 @@
 //! into the same shard (picked once per thread), and so almost never waits.
 //! [`Metrics::results`] locks the shards one after another and adds them up.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use hashbrown::HashMap;
 use hdrhistogram::Histogram;
 
 use crate::custom::{
@@ -522,12 +523,10 @@ fn add_timelines(timelines: &[&Timeline]) -> Vec<TimelinePoint> {
         .collect()
 }
 
-/// The entry for `key`, created empty the first time; allocates only then.
+/// The entry for `key`, created empty the first time; allocates only then,
+/// and hashes the key once.
 fn slot<'m, V: Default>(map: &'m mut HashMap<String, V>, key: &str) -> &'m mut V {
-    if !map.contains_key(key) {
-        map.insert(key.to_owned(), V::default());
-    }
-    map.get_mut(key).expect("the entry was inserted above")
+    map.entry_ref(key).or_default()
 }
 
 /// What one shard (or the merge of all) has recorded.

@@ -123,13 +123,42 @@ impl RequestBuilder {
 
     /// Send the request and wait for the response.
     pub fn send(self) -> Result<Response, HttpError> {
-        let sent = if self.ignore_headers {
-            wit::send_ignoring_headers(&self.request)
-        } else {
-            wit::send(&self.request)
-        };
-        sent.map(Response::from).map_err(HttpError)
+        send(&self.request, self.ignore_headers)
     }
+
+    /// Keep the request to send it again and again: each
+    /// [`Prepared::send`] hands the host the same request, with no
+    /// building, copying or allocating in the guest. For a journey that
+    /// repeats one fixed request in every iteration.
+    pub fn prepare(self) -> Prepared {
+        Prepared(self)
+    }
+}
+
+/// A request kept to be sent many times; made by [`RequestBuilder::prepare`].
+///
+/// ```ignore
+/// // in `on_start`:
+/// self.health = Some(http::get(format!("{base}/health")).name("health").prepare());
+/// // in `iteration`:
+/// let r = self.health.as_ref().unwrap().send()?;
+/// ```
+pub struct Prepared(RequestBuilder);
+
+impl Prepared {
+    /// Send the request and wait for the response.
+    pub fn send(&self) -> Result<Response, HttpError> {
+        send(&self.0.request, self.0.ignore_headers)
+    }
+}
+
+fn send(request: &wit::Request, ignore_headers: bool) -> Result<Response, HttpError> {
+    let sent = if ignore_headers {
+        wit::send_ignoring_headers(request)
+    } else {
+        wit::send(request)
+    };
+    sent.map(Response::from).map_err(HttpError)
 }
 
 /// A response, whatever its status.

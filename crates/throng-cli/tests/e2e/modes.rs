@@ -1,5 +1,6 @@
 //! The ways to start a run: a module, a plan, quick mode, the demo.
 
+use throng_metrics::ErrorClass;
 use throng_test_guests::GUEST_GET;
 
 use crate::check;
@@ -25,6 +26,38 @@ async fn quick_mode_runs_the_builtin_journey() {
             .is_some_and(|c| c.passed == 100)
     );
     check!(run, target.stats().requests == 100);
+}
+
+/// Quick mode's journey reads nothing of a body, so it streams and counts
+/// it, as wrk and oha do: a body over `--max-kept-body` passes and every
+/// byte is counted. `-p discard=false` hands bodies to the guest, where
+/// the cap refuses it.
+#[tokio::test(flavor = "multi_thread")]
+async fn quick_mode_counts_bodies_without_keeping_them() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let bytes: u64 = 2 << 20;
+    let url = format!("{}/bytes/{bytes}", target.base_url());
+    let quick = ["run", "--url", &url, "--vus", "1", "--iterations", "3"];
+    let run = throng(quick.iter().copied().chain(["--max-kept-body", "1"])).await;
+    check!(run, run.code == 0);
+    let r = run.results();
+    check!(run, r.totals.requests == 3 && r.totals.failed == 0);
+    check!(
+        run,
+        r.totals.bytes_received >= 3 * bytes,
+        "{} bytes received",
+        r.totals.bytes_received
+    );
+    let kept = ["--max-kept-body", "1", "-p", "discard=false"];
+    let run = throng(quick.iter().copied().chain(kept)).await;
+    check!(run, run.code == 0);
+    let r = run.results();
+    check!(run, r.totals.requests == 3 && r.totals.failed == 3);
+    check!(
+        run,
+        r.totals.errors_by_class.get(&ErrorClass::Denied) == Some(&3)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -654,7 +654,8 @@ impl Bench {
             about: format!(
                 "Every tool against `{url}` with keep-alive and 50 connections (throng: 50 VUs of the \
                  bundled quick-get journey, one GET and one check per iteration; it never reads the \
-                 response's headers, so it asks for none to be copied into the guest) for {} s. Ratio = \
+                 response's headers or body, so it asks for no headers to be copied into the guest and \
+                 streams and counts the body, as the peers do) for {} s. Ratio = \
                  throng's median req/s ÷ the tool's.",
                 self.secs
             ),

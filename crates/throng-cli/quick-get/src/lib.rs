@@ -32,7 +32,9 @@ impl Journey for Quick {
 
     fn iteration(&mut self, _task: &str) -> Result<()> {
         let Some(request) = &self.request else {
-            return Err(Error::msg("the request was not prepared: on_start did not run"));
+            return Err(Error::msg(
+                "the request was not prepared: on_start did not run",
+            ));
         };
         let r = request.send()?;
         check("status is 2xx", (200..300).contains(&r.status));

@@ -447,22 +447,21 @@ pub fn lower(
                 .map(|t| duration("http.connect_timeout", t))
                 .transpose()?,
         },
-        shared_connections: match load.shared_connections {
-            Some(n) => Some(n),
-            None => file.http.shared_connections,
-        }
-        .map(|n| {
-            usize::try_from(n)
-                .ok()
-                .and_then(NonZeroUsize::new)
-                .ok_or_else(|| {
-                    anyhow!(
-                        "http.shared_connections: {n} is not between 1 and {}",
-                        usize::MAX
-                    )
-                })
-        })
-        .transpose()?,
+        shared_connections: load
+            .shared_connections
+            .or(file.http.shared_connections)
+            .map(|n| {
+                usize::try_from(n)
+                    .ok()
+                    .and_then(NonZeroUsize::new)
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "http.shared_connections: {n} is not between 1 and {}",
+                            usize::MAX
+                        )
+                    })
+            })
+            .transpose()?,
         allow,
     };
     Ok(Lowered {

@@ -615,14 +615,14 @@ impl Bench {
                 if i == 0 { s("1.00") } else { num(ratio, 2) },
             ]);
         }
-        let median_of = |values: &[Vec<f64>], p: Peer| {
+        let peer_median = |values: &[Vec<f64>], p: Peer| {
             let i = peers.iter().position(|x| *x == p).unwrap_or(0);
             Summary::of(&values[i]).map_or(f64::NAN, |s| s.median)
         };
-        let ratio_to = |p: Peer| throng_rps / median_of(&rps, p);
+        let ratio_to = |p: Peer| throng_rps / peer_median(&rps, p);
         // What the target's ceiling allows against a peer in this run: the
         // ratio wrk, which stops at what nginx serves, reached.
-        let ceiling = |p: Peer| median_of(&rps, Peer::Wrk) / median_of(&rps, p);
+        let ceiling = |p: Peer| peer_median(&rps, Peer::Wrk) / peer_median(&rps, p);
         let throng_cpu = Summary::of(&cpu[0]).map_or(f64::NAN, |s| s.median);
         let targets = vec![
             Target {
@@ -635,7 +635,7 @@ impl Bench {
                 measured: format!(
                     "{} µs (oha's in this run: {} µs)",
                     num(throng_cpu, 2),
-                    num(median_of(&cpu, Peer::Oha), 2)
+                    num(peer_median(&cpu, Peer::Oha), 2)
                 ),
                 verdict: at_most(throng_cpu, 7.7),
             },

@@ -49,7 +49,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // Worker threads write the requests of their VUs in batches, as they
+    // run out of tasks (throng-http's `batch_writes`).
+    let runtime = match throng_http::batch_writes(&mut tokio::runtime::Builder::new_multi_thread())
         .enable_all()
         .build()
     {

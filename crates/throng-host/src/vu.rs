@@ -113,10 +113,12 @@ impl throng_engine::VuFactory for VuFactory {
             // Every tick a computing guest lets the VU's worker thread run
             // other tasks (and notice an abort); tokio's `yield_now` also
             // lets the timer driver run, which a busy worker would delay.
-            _ => Ok(UpdateDeadline::YieldCustom(
-                1,
-                Box::pin(tokio::task::yield_now()),
-            )),
+            // The requests other VUs queued on this thread go out first: a
+            // thread kept busy does not park, which is when they would.
+            _ => Ok(UpdateDeadline::YieldCustom(1, {
+                throng_http::flush_writes();
+                Box::pin(tokio::task::yield_now())
+            })),
         });
         arm(&mut store, timeout);
         let mut stack = None;

@@ -92,7 +92,7 @@ pub(crate) async fn dial(
     let _ = tcp.set_nodelay(true);
 
     let proto = match target.scheme {
-        Scheme::Http => Proto::H1(H1::new(Io::Plain(tcp))),
+        Scheme::Http => Proto::H1(H1::new(Io::plain(tcp))),
         // The TLS handshake's futures (rustls' connection, hyper's HTTP/2
         // handshake) are large, and a poll function's frame is sized for
         // its largest path: boxed, they use the fiber stack only when

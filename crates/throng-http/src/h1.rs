@@ -13,17 +13,21 @@
 //! responses skipped. Heads are parsed by `httparse`, the parser under
 //! hyper's own HTTP/1.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
 use tokio_rustls::client::TlsStream;
 
+use crate::batch::{self, Outbox, Sent};
 use crate::error::{Failure, find, io_summary};
-use crate::wire::Metered;
+use crate::wire::{Metered, WriteClock};
 use crate::{BodyMode, ErrorKind};
 
 /// The most of a response head (status line and headers), or of a chunk's
@@ -43,9 +47,27 @@ const COALESCE_BODY: usize = 16 * 1024;
 /// The socket of a connection, plain or under TLS.
 #[derive(Debug)]
 pub(crate) enum Io {
-    Plain(TcpStream),
+    Plain(Plain),
     /// Boxed: rustls's connection state is large and the plain case common.
     Tls(Box<TlsStream<Metered<TcpStream>>>),
+}
+
+/// A plain connection, split: the VU reads, and writes either itself or
+/// through its thread's batch ([`batch`]).
+#[derive(Debug)]
+pub(crate) struct Plain {
+    read: OwnedReadHalf,
+    out: Outbox,
+}
+
+impl Io {
+    pub(crate) fn plain(tcp: TcpStream) -> Io {
+        let (read, write) = tcp.into_split();
+        Io::Plain(Plain {
+            read,
+            out: Outbox::new(write),
+        })
+    }
 }
 
 /// One HTTP/1.1 connection.
@@ -57,6 +79,13 @@ pub(crate) struct H1 {
     buf: BytesMut,
     /// The request head being written; its buffer is kept for the next one.
     out: Vec<u8>,
+    /// Whether the request is queued in the connection's [`Outbox`], not
+    /// yet known to be written.
+    queued: bool,
+    /// Whether the request failed without a byte of it going out.
+    unsent: bool,
+    /// Whether a queued request failed to be written.
+    write_failed: bool,
 }
 
 /// How a response body ends.
@@ -90,6 +119,9 @@ impl H1 {
             io,
             buf: BytesMut::new(),
             out: Vec::new(),
+            queued: false,
+            unsent: false,
+            write_failed: false,
         }
     }
 
@@ -117,10 +149,29 @@ impl H1 {
     /// Writes the head in [`H1::head_buffer`], then `body`. On failure,
     /// also says whether nothing at all had been written, so that the
     /// server cannot have seen any of the request.
-    pub(crate) async fn send(&mut self, body: &[u8]) -> Result<(), (Failure, bool)> {
+    ///
+    /// On a plain connection, on a thread that batches its writes, a
+    /// request of up to [`COALESCE_BODY`] bytes of body made at `now` is
+    /// queued instead, and the clock that notes when it is written is
+    /// returned: reading the response waits for it, and
+    /// [`H1::unsent`] says whether it failed before any of it went out.
+    pub(crate) async fn send(
+        &mut self,
+        body: &[u8],
+        now: Instant,
+    ) -> Result<Option<WriteClock>, (Failure, bool)> {
+        self.unsent = false;
+        self.write_failed = false;
         let mut written = 0;
         let outcome = if body.len() <= COALESCE_BODY {
             self.out.extend_from_slice(body);
+            if let Io::Plain(plain) = &self.io
+                && batch::on_this_thread()
+            {
+                let clock = plain.out.defer(&mut self.out, now);
+                self.queued = true;
+                return Ok(Some(clock));
+            }
             write_all(&mut self.io, &self.out, &mut written).await
         } else {
             match write_all(&mut self.io, &self.out, &mut written).await {
@@ -136,7 +187,16 @@ impl H1 {
         if self.out.capacity() > 2 * COALESCE_BODY {
             self.out = Vec::new();
         }
-        outcome.map_err(|e| (io_failure(&e, "sending the request"), written == 0))
+        outcome
+            .map(|()| None)
+            .map_err(|e| (io_failure(&e, "sending the request"), written == 0))
+    }
+
+    /// Whether the request that just failed had not been written at all
+    /// (its connection ended while it was queued, or writing it failed at
+    /// the first byte), so that the server cannot have seen it.
+    pub(crate) fn unsent(&self) -> bool {
+        self.unsent
     }
 
     /// Reads the response head, skipping interim (1xx) responses. A
@@ -184,6 +244,9 @@ impl H1 {
                     ));
                 }
                 Ok(_) => {}
+                Err(e) if self.write_failed => {
+                    return Err(io_failure(&e, "sending the request"));
+                }
                 Err(e) => return Err(io_failure(&e, "waiting for the response")),
             }
         }
@@ -231,7 +294,7 @@ impl H1 {
     /// it again for every request cost a 4 KiB `malloc` and `free` each
     /// (see [`H1::release`]).
     pub(crate) fn at_rest(&self) -> bool {
-        self.buf.is_empty()
+        self.buf.is_empty() && !self.queued
     }
 
     /// Frees the read buffer, if nothing in it is waiting to be used, for
@@ -322,7 +385,38 @@ impl H1 {
         if room < MIN_READ || (self.buf.is_empty() && room < want) {
             self.buf.reserve(want);
         }
+        if self.queued {
+            return std::future::poll_fn(|cx| self.poll_fill_queued(cx)).await;
+        }
         self.io.read_buf(&mut self.buf).await
+    }
+
+    /// Reads once while the request may still be queued, and notes what
+    /// became of it: written (the usual case, seen as the response comes
+    /// in), failed, or left behind by a connection that ended first.
+    fn poll_fill_queued(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let Io::Plain(plain) = &mut self.io else {
+            self.queued = false;
+            return std::pin::pin!(self.io.read_buf(&mut self.buf)).poll(cx);
+        };
+        if self.queued {
+            match plain.out.poll_sent(cx) {
+                Poll::Ready(Sent::Written) => self.queued = false,
+                Poll::Ready(Sent::Failed { error, unsent }) => {
+                    self.queued = false;
+                    self.unsent = unsent;
+                    self.write_failed = true;
+                    return Poll::Ready(Err(error));
+                }
+                Poll::Pending => {}
+            }
+        }
+        let read = std::pin::pin!(plain.read.read_buf(&mut self.buf)).poll(cx);
+        if self.queued && matches!(read, Poll::Ready(Ok(0) | Err(_))) && plain.out.cancel() {
+            self.queued = false;
+            self.unsent = true;
+        }
+        read
     }
 }
 
@@ -583,7 +677,7 @@ impl AsyncRead for Io {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Io::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Plain(p) => Pin::new(&mut p.read).poll_read(cx, buf),
             Io::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
@@ -596,21 +690,22 @@ impl AsyncWrite for Io {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
-            Io::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Io::Plain(p) => p.out.poll_write(cx, buf),
             Io::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Io::Plain(s) => Pin::new(s).poll_flush(cx),
+            // A socket holds nothing back to flush.
+            Io::Plain(_) => Poll::Ready(Ok(())),
             Io::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
-            Io::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Plain(p) => p.out.poll_shutdown(cx),
             Io::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }

@@ -472,13 +472,23 @@ async fn send_h1(
     // A write that failed before any byte went out (the server had closed
     // the connection while it sat idle) left nothing the server could act
     // on.
-    h1.send(message.body())
+    let queued = h1
+        .send(message.body(), watch.phase_began())
         .await
         .map_err(|(failure, unsent)| Failed { failure, unsent })?;
-    watch.enter(Phase::Waiting);
+    match queued {
+        // Written with the thread's batch: `sending` ends when the clock
+        // says.
+        Some(clock) => watch.sent_later(clock),
+        None => watch.enter(Phase::Waiting),
+    }
     let head = h1
         .read_head(message.method == Method::HEAD, read.keep_headers)
-        .await?;
+        .await
+        .map_err(|failure| Failed {
+            failure,
+            unsent: h1.unsent(),
+        })?;
     watch.enter(Phase::Receiving);
     let body = h1
         .read_body(head.framing, read.mode, read.max_kept, received)

@@ -53,7 +53,8 @@ pub(crate) enum Phase {
     /// Waiting for the response head (HTTP/1.1).
     Waiting,
     /// Sending and waiting, told apart when the phase ends by the
-    /// connection's [`WriteClock`] (HTTP/2, where hyper's task writes).
+    /// connection's [`WriteClock`] (HTTP/2, where hyper's task writes, and
+    /// HTTP/1.1 requests written with their thread's batch).
     Exchange,
     Receiving,
 }
@@ -99,6 +100,15 @@ impl Stopwatch {
     /// (already told what to expect).
     pub(crate) fn enter_exchange(&mut self, clock: WriteClock) {
         self.enter(Phase::Exchange);
+        self.clock = Some(clock);
+    }
+
+    /// Makes the [`Phase::Sending`] just entered a [`Phase::Exchange`] from
+    /// the same start: the request goes out later, when `clock` notes it
+    /// (HTTP/1.1 requests written with their thread's batch).
+    pub(crate) fn sent_later(&mut self, clock: WriteClock) {
+        debug_assert_eq!(self.phase, Phase::Sending);
+        self.phase = Phase::Exchange;
         self.clock = Some(clock);
     }
 

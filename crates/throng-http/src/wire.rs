@@ -41,7 +41,7 @@ struct ClockState {
 // stores before the read, and a count off by a concurrent control frame
 // only moves an approximate instant by that frame's write.
 impl WriteClock {
-    fn new() -> WriteClock {
+    pub(crate) fn new() -> WriteClock {
         WriteClock {
             epoch: Instant::now(),
             state: Arc::new(ClockState {
@@ -72,7 +72,8 @@ impl WriteClock {
         }
     }
 
-    fn record(&self, n: usize) {
+    /// Notes that the socket wrote `n` more bytes.
+    pub(crate) fn record(&self, n: usize) {
         let s = &self.state;
         let total = s.written.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
         if total >= s.target.load(Ordering::Relaxed) && s.reached.load(Ordering::Relaxed) == 0 {

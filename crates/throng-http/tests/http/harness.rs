@@ -11,6 +11,7 @@
 //! - `/never`: never answers.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,7 +55,8 @@ impl Proto {
 }
 
 /// Runs an `async fn run(proto: Proto)` body once per protocol, as
-/// `name::http1` and `name::http2`.
+/// `name::http1` and `name::http2`, and once more over HTTP/1.1 with
+/// requests written in batches, as `name::http1_batched` (see [`batched`]).
 macro_rules! both {
     ($name:ident, |$proto:ident| $body:block) => {
         mod $name {
@@ -72,10 +74,34 @@ macro_rules! both {
             async fn http2() {
                 run($crate::harness::Proto::Http2).await
             }
+
+            #[test]
+            fn http1_batched() {
+                $crate::harness::batched(run($crate::harness::Proto::Http1))
+            }
         }
     };
 }
 pub(crate) use both;
+
+/// Runs `test` as `throng run` runs VUs: on a worker thread of a
+/// multi-threaded runtime whose workers write requests in batches
+/// (`throng_http::batch_writes`).
+pub fn batched(test: impl Future<Output = ()> + Send + 'static) {
+    let runtime = throng_http::batch_writes(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all(),
+    )
+    .build()
+    .unwrap();
+    runtime.block_on(async {
+        // A worker batches from the first time it parks; idle, both have
+        // by now.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::spawn(test).await.unwrap();
+    });
+}
 
 /// How a [`Server`] listens.
 #[derive(Debug, Clone, Copy)]

@@ -5,6 +5,7 @@
 mod harness;
 
 mod allow;
+mod batched;
 mod bodies;
 mod failures;
 mod keepalive;

@@ -1,6 +1,7 @@
 //! HTTP/1.1 as throng speaks it, against scripted raw servers: the exact
 //! request on the wire, every way a response body can be framed, interim
-//! responses, and kept-alive connections the server dropped.
+//! responses, and kept-alive connections the server dropped; each written
+//! at once and in batches.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -116,10 +117,32 @@ async fn read_request(tcp: &mut TcpStream, pending: &mut Vec<u8>) -> Option<Vec<
     }
 }
 
+/// A test run twice: as `name::at_once` on `#[tokio::test]`'s runtime,
+/// which writes each request at once, and as `name::batched` on worker
+/// threads that write them in batches (`harness::batched`).
+macro_rules! wire_test {
+    ($name:ident, $body:block) => {
+        mod $name {
+            use super::*;
+
+            async fn run() $body
+
+            #[tokio::test]
+            async fn at_once() {
+                run().await
+            }
+
+            #[test]
+            fn batched() {
+                crate::harness::batched(run())
+            }
+        }
+    };
+}
+
 const OK_HI: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi";
 
-#[tokio::test]
-async fn the_request_goes_out_as_written_and_is_counted_exactly() {
+wire_test!(the_request_goes_out_as_written_and_is_counted_exactly, {
     let server = Scripted::start(vec![vec![Step::Reply(OK_HI), Step::Reply(OK_HI)]]).await;
     let mut session = client().session();
     let get = session
@@ -153,34 +176,35 @@ async fn the_request_goes_out_as_written_and_is_counted_exactly() {
     assert_eq!(post.bytes_sent, requests[1].len() as u64);
     assert!(post.reused_connection);
     assert_eq!(session.connections_opened(), 1);
-}
+});
 
-#[tokio::test]
-async fn a_chunked_body_with_extensions_and_trailers_is_joined_and_the_connection_kept() {
-    const CHUNKED: &[u8] = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\
+wire_test!(
+    a_chunked_body_with_extensions_and_trailers_is_joined_and_the_connection_kept,
+    {
+        const CHUNKED: &[u8] = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\
         5;name=value\r\nhello\r\n1\r\n,\r\n6\r\n world\r\n0\r\nx-checksum: 1\r\n\r\n";
-    let server = Scripted::start(vec![vec![Step::Reply(CHUNKED), Step::Reply(CHUNKED)]]).await;
-    let mut session = client().session();
-    for i in 0..2 {
-        let response = session.send(Request::get(server.url("/"))).await.unwrap();
-        assert_eq!(response.body, "hello, world");
-        assert_eq!(response.body_bytes, 12);
-        assert_eq!(response.reused_connection, i == 1);
+        let server = Scripted::start(vec![vec![Step::Reply(CHUNKED), Step::Reply(CHUNKED)]]).await;
+        let mut session = client().session();
+        for i in 0..2 {
+            let response = session.send(Request::get(server.url("/"))).await.unwrap();
+            assert_eq!(response.body, "hello, world");
+            assert_eq!(response.body_bytes, 12);
+            assert_eq!(response.reused_connection, i == 1);
+        }
+        // Discarded, the same body is counted.
+        let server = Scripted::start(vec![vec![Step::Reply(CHUNKED)]]).await;
+        let response = session
+            .send(Request {
+                body_mode: BodyMode::Discard,
+                ..Request::get(server.url("/"))
+            })
+            .await
+            .unwrap();
+        assert_eq!((response.body.len(), response.body_bytes), (0, 12));
     }
-    // Discarded, the same body is counted.
-    let server = Scripted::start(vec![vec![Step::Reply(CHUNKED)]]).await;
-    let response = session
-        .send(Request {
-            body_mode: BodyMode::Discard,
-            ..Request::get(server.url("/"))
-        })
-        .await
-        .unwrap();
-    assert_eq!((response.body.len(), response.body_bytes), (0, 12));
-}
+);
 
-#[tokio::test]
-async fn a_body_without_length_ends_with_the_connection() {
+wire_test!(a_body_without_length_ends_with_the_connection, {
     let server = Scripted::start(vec![vec![Step::ReplyAndClose(
         b"HTTP/1.1 200 OK\r\n\r\nuntil the end",
     )]])
@@ -192,10 +216,9 @@ async fn a_body_without_length_ends_with_the_connection() {
         assert!(!response.reused_connection);
     }
     assert_eq!(session.connections_opened(), 2);
-}
+});
 
-#[tokio::test]
-async fn interim_responses_are_skipped() {
+wire_test!(interim_responses_are_skipped, {
     let server = Scripted::start(vec![vec![Step::Reply(
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n\
           HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\nok",
@@ -215,10 +238,9 @@ async fn interim_responses_are_skipped() {
         response.headers,
         [("content-length".to_owned(), "2".to_owned())]
     );
-}
+});
 
-#[tokio::test]
-async fn head_204_and_304_have_no_body_whatever_their_length_says() {
+wire_test!(head_204_and_304_have_no_body_whatever_their_length_says, {
     let server = Scripted::start(vec![vec![
         Step::Reply(b"HTTP/1.1 200 OK\r\ncontent-length: 5000\r\n\r\n"),
         Step::Reply(b"HTTP/1.1 204 No Content\r\n\r\n"),
@@ -241,48 +263,49 @@ async fn head_204_and_304_have_no_body_whatever_their_length_says() {
     assert_eq!(last.body, "hi");
     assert!(last.reused_connection);
     assert_eq!(session.connections_opened(), 1);
-}
+});
 
-#[tokio::test]
-async fn an_idle_connection_the_server_closed_is_replaced_but_a_dropped_request_fails() {
-    let server = Scripted::start(vec![
-        vec![Step::ReplyAndClose(OK_HI)],
-        vec![Step::Reply(OK_HI), Step::Close],
-        vec![Step::Reply(OK_HI)],
-    ])
-    .await;
-    let mut session = client().session();
-    session.send(Request::get(server.url("/"))).await.unwrap();
-    // The reply said nothing of closing, so the session kept the connection;
-    // the server closed it while it sat idle.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while server.closed.load(Ordering::SeqCst) == 0 {
-        assert!(Instant::now() < deadline, "the server never closed");
-        tokio::time::sleep(Duration::from_millis(5)).await;
+wire_test!(
+    an_idle_connection_the_server_closed_is_replaced_but_a_dropped_request_fails,
+    {
+        let server = Scripted::start(vec![
+            vec![Step::ReplyAndClose(OK_HI)],
+            vec![Step::Reply(OK_HI), Step::Close],
+            vec![Step::Reply(OK_HI)],
+        ])
+        .await;
+        let mut session = client().session();
+        session.send(Request::get(server.url("/"))).await.unwrap();
+        // The reply said nothing of closing, so the session kept the connection;
+        // the server closed it while it sat idle.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while server.closed.load(Ordering::SeqCst) == 0 {
+            assert!(Instant::now() < deadline, "the server never closed");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let replaced = session.send(Request::get(server.url("/"))).await.unwrap();
+        assert_eq!(replaced.body, "hi");
+        assert!(!replaced.reused_connection);
+
+        // The server read this one and closed without an answer: it may have
+        // acted on it, so it fails instead of going again, even as a GET.
+        let err = session
+            .send(Request::get(server.url("/")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Protocol, "{err:?}");
+        assert_eq!(
+            err.message,
+            "connection closed before the response was complete"
+        );
+        let after = session.send(Request::get(server.url("/"))).await.unwrap();
+        assert!(!after.reused_connection);
+        assert_eq!(session.connections_opened(), 3);
+        assert_eq!(server.requests().len(), 4);
     }
-    let replaced = session.send(Request::get(server.url("/"))).await.unwrap();
-    assert_eq!(replaced.body, "hi");
-    assert!(!replaced.reused_connection);
+);
 
-    // The server read this one and closed without an answer: it may have
-    // acted on it, so it fails instead of going again, even as a GET.
-    let err = session
-        .send(Request::get(server.url("/")))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Protocol, "{err:?}");
-    assert_eq!(
-        err.message,
-        "connection closed before the response was complete"
-    );
-    let after = session.send(Request::get(server.url("/"))).await.unwrap();
-    assert!(!after.reused_connection);
-    assert_eq!(session.connections_opened(), 3);
-    assert_eq!(server.requests().len(), 4);
-}
-
-#[tokio::test]
-async fn responses_that_break_http_are_protocol_errors() {
+wire_test!(responses_that_break_http_are_protocol_errors, {
     for (reply, message) in [
         (
             &b"HTTP/1.1 200 OK\r\ncontent-length: 1, 2\r\n\r\nx"[..],
@@ -310,4 +333,4 @@ async fn responses_that_break_http_are_protocol_errors() {
         assert_eq!(err.kind, ErrorKind::Protocol, "{err:?}");
         assert_eq!(err.message, message);
     }
-}
+});

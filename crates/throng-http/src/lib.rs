@@ -50,10 +50,11 @@
 //!
 //! A runtime built with [`batch_writes`] writes the plain HTTP/1.1 requests
 //! of the VUs on each worker thread together, when the thread runs out of
-//! tasks ([`flush_writes`]), as wrk's event loop does: a server on the same
-//! machine then wakes once per batch instead of once per request, and
-//! throng spends less system time per request. A request's wait in the
-//! batch counts as its `sending`, never as the server's time.
+//! tasks, as wrk's event loop does: a server on the same machine then wakes
+//! once per batch instead of once per request, and throng spends less
+//! system time per request. A request's wait in the batch counts as its
+//! `sending`, never as the server's time. [`flush_writes`] writes a
+//! thread's batch at once, before a long computation.
 //!
 //! # Example
 //!

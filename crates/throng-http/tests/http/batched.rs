@@ -28,8 +28,8 @@ fn one_thread<T>(batch: bool, test: impl Future<Output = T>) -> T {
 }
 
 /// A second request on a kept connection, made just as another task takes
-/// the thread for [`BUSY`].
-async fn behind_a_busy_task() -> Timings {
+/// the thread for [`BUSY`], first writing the thread's batch if `flush`.
+async fn behind_a_busy_task(flush: bool) -> Timings {
     let server = Server::start(Proto::Http1).await;
     let mut session = client().session();
     session
@@ -37,7 +37,12 @@ async fn behind_a_busy_task() -> Timings {
         .await
         .unwrap();
     // Runs as soon as this task waits for its response.
-    let busy = tokio::spawn(async { std::thread::sleep(BUSY) });
+    let busy = tokio::spawn(async move {
+        if flush {
+            throng_http::flush_writes();
+        }
+        std::thread::sleep(BUSY);
+    });
     let response = session
         .send(Request::get(server.url("/echo")))
         .await
@@ -52,15 +57,24 @@ async fn behind_a_busy_task() -> Timings {
 fn a_batched_request_goes_out_when_its_thread_is_idle_and_the_wait_is_sending() {
     // Written at once, the request reaches the server (on the same thread)
     // while the busy task runs: the server's answer waits, as `waiting`.
-    let at_once = one_thread(false, behind_a_busy_task());
+    let at_once = one_thread(false, behind_a_busy_task(false));
     assert!(at_once.sending < BUSY, "{at_once:?}");
     assert!(at_once.waiting >= BUSY, "{at_once:?}");
 
     // Batched, it goes out only when the thread parks, after the busy
     // task: the wait is the client's, as `sending`.
-    let batched = one_thread(true, behind_a_busy_task());
+    let batched = one_thread(true, behind_a_busy_task(false));
     assert!(batched.sending >= BUSY, "{batched:?}");
     assert!(batched.waiting < BUSY, "{batched:?}");
+}
+
+#[test]
+fn flush_writes_sends_the_batch_before_a_task_keeps_the_thread() {
+    // What the host does before a computing guest yields: the request goes
+    // out before the busy task starts, as if written at once.
+    let flushed = one_thread(true, behind_a_busy_task(true));
+    assert!(flushed.sending < BUSY, "{flushed:?}");
+    assert!(flushed.waiting >= BUSY, "{flushed:?}");
 }
 
 #[test]

@@ -129,15 +129,14 @@ enum State {
 
 /// What became of a queued request, once the VU asks.
 pub(crate) enum Sent {
+    /// All of it is out (or nothing was queued).
     Written,
     /// The write failed; `unsent` if no byte of it went out.
-    Failed {
-        error: io::Error,
-        unsent: bool,
-    },
+    Failed { error: io::Error, unsent: bool },
 }
 
 impl Outbox {
+    /// Holds `half`, the connection's write side, with nothing queued.
     pub(crate) fn new(half: OwnedWriteHalf) -> Outbox {
         Outbox {
             slot: Arc::new(Mutex::new(Slot {

@@ -61,6 +61,7 @@ pub(crate) struct Plain {
 }
 
 impl Io {
+    /// A plain connection over `tcp`, split for batched writes.
     pub(crate) fn plain(tcp: TcpStream) -> Io {
         let (read, write) = tcp.into_split();
         Io::Plain(Plain {

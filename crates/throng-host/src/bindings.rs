@@ -3,6 +3,10 @@
 wasmtime::component::bindgen!({
     path: "../../wit",
     world: "vu",
-    imports: { default: async },
+    imports: {
+        default: async,
+        "throng:vu/http.[constructor]prepared-request": async | trappable,
+    },
     exports: { default: async },
+    with: { "throng:vu/http.prepared-request": crate::imports::http::PreparedRequest },
 });

@@ -101,5 +101,5 @@ pub use error::{ErrorKind, RequestError};
 pub use kept_timer::KeptTimer;
 pub use message::{BodyMode, HttpVersion, Request, Response};
 pub use options::ClientOptions;
-pub use session::Session;
+pub use session::{Prepared, Session};
 pub use timings::Timings;

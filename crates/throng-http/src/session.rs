@@ -1,5 +1,6 @@
 //! One VU's session: its kept-alive connections and the send path.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::io::Write as _;
 use std::time::Duration;
@@ -84,9 +85,51 @@ impl Session {
     /// A host the client's [`AllowList`](crate::AllowList) refuses fails
     /// with [`ErrorKind::Denied`] before any connection is opened.
     pub async fn send(&mut self, req: Request) -> Result<Response, RequestError> {
+        let prepared = self.prepare(req);
+        self.run(prepared).await
+    }
+
+    /// Checks `req` once, to send it again and again with
+    /// [`Session::send_prepared`]: its URL parsed and allowed, its headers
+    /// checked, nothing of it copied or allocated per send. A request that
+    /// fails the check fails each time it is sent, as [`Session::send`]
+    /// would fail it.
+    ///
+    /// The allow-list check is this session's client's: send it through
+    /// sessions of the same client.
+    pub fn prepare(&mut self, req: Request) -> Prepared {
+        let Request {
+            method,
+            url,
+            headers,
+            body,
+            timeout,
+            body_mode,
+            keep_headers,
+        } = req;
+        // The route before anything else, so a refused host costs no DNS
+        // query and no socket.
+        let checked = self.route(url).and_then(|(target, grant)| {
+            Message::new(method, target, headers, body).map(|message| (message, grant))
+        });
+        Prepared {
+            checked: checked.map_err(|f| (f.kind, f.message)),
+            timeout,
+            body_mode,
+            keep_headers,
+        }
+    }
+
+    /// Sends a request made by [`Session::prepare`], as [`Session::send`]
+    /// sends one.
+    pub async fn send_prepared(&mut self, prepared: &Prepared) -> Result<Response, RequestError> {
+        self.run(prepared).await
+    }
+
+    async fn run<P: Borrow<Prepared>>(&mut self, prepared: P) -> Result<Response, RequestError> {
         let mut watch = Stopwatch::start();
         let mut received = 0;
-        let limit = req.timeout.unwrap_or(self.client.shared.default_timeout);
+        let limit = (prepared.borrow().timeout).unwrap_or(self.client.shared.default_timeout);
         let now = Instant::from_std(watch.phase_began());
         let deadline = now.checked_add(limit).unwrap_or_else(|| now + FAR);
         // The exchange's state lives on the heap, not inline in this
@@ -94,7 +137,7 @@ impl Session {
         // fiber stack, and every KiB it holds inline there becomes
         // resident stack memory of each VU.
         let mut timer = std::mem::take(&mut self.timer);
-        let exchange = Box::pin(self.exchange(req, &mut watch, &mut received));
+        let exchange = Box::pin(self.exchange(prepared, &mut watch, &mut received));
         let outcome = timer.run(deadline, exchange).await;
         self.timer = timer;
         let failure = match outcome {
@@ -134,30 +177,22 @@ impl Session {
         }
     }
 
-    async fn exchange(
+    async fn exchange<P: Borrow<Prepared>>(
         &mut self,
-        req: Request,
+        prepared: P,
         watch: &mut Stopwatch,
         received: &mut u64,
     ) -> Result<Response, Failure> {
-        let Request {
-            method,
-            url,
-            headers,
-            body,
-            timeout: _,
-            body_mode,
-            keep_headers,
-        } = req;
-        // Before anything else, so a refused host costs no DNS query and
-        // no socket.
-        let (target, grant) = self.route(url)?;
-        let message = Message::new(method, target, headers, body)?;
+        let prepared = prepared.borrow();
+        let (message, grant) = match &prepared.checked {
+            Ok((message, grant)) => (message, *grant),
+            Err((kind, why)) => return Err(Failure::new(*kind, why.clone())),
+        };
         let shared = &self.client.shared;
         let read = Read {
-            mode: body_mode,
+            mode: prepared.body_mode,
             max_kept: shared.max_kept_body,
-            keep_headers,
+            keep_headers: prepared.keep_headers,
         };
 
         // With shared connections, a slot first: the wait is `blocked`.
@@ -171,13 +206,13 @@ impl Session {
             let (mut conn, reused) = self.checkout(&message.target, grant, watch).await?;
             let user_agent = &self.client.shared.user_agent;
             let attempt = match &mut conn.proto {
-                Proto::H1(h1) => send_h1(h1, &message, user_agent, read, watch, received).await,
+                Proto::H1(h1) => send_h1(h1, message, user_agent, read, watch, received).await,
                 Proto::H2 { sender, clock } => {
                     // Boxed: hyper's request futures would size this
                     // function's frame, on every HTTP/1.1 request too
                     // (see `dial`).
                     let h2 = H2 { sender, clock };
-                    Box::pin(send_h2(h2, &message, user_agent, read, watch, received)).await
+                    Box::pin(send_h2(h2, message, user_agent, read, watch, received)).await
                 }
             };
             match attempt {
@@ -290,6 +325,30 @@ impl fmt::Debug for Session {
             .field("idle", &self.idle.len())
             .field("opened", &self.opened)
             .finish_non_exhaustive()
+    }
+}
+
+/// A request checked once by [`Session::prepare`], to be sent as often as
+/// the caller likes with [`Session::send_prepared`].
+pub struct Prepared {
+    /// The request ready to be written and what the allow list granted,
+    /// or why it cannot be sent.
+    checked: Result<(Message, Grant), (ErrorKind, String)>,
+    timeout: Option<Duration>,
+    body_mode: BodyMode,
+    keep_headers: bool,
+}
+
+impl fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Prepared");
+        match &self.checked {
+            Ok((message, _)) => out
+                .field("method", &message.method)
+                .field("uri", &message.target.uri),
+            Err((kind, why)) => out.field("error", kind).field("why", why),
+        };
+        out.finish_non_exhaustive()
     }
 }
 

@@ -126,16 +126,20 @@ impl RequestBuilder {
         send(&self.request, self.ignore_headers)
     }
 
-    /// Keep the request to send it again and again: each
-    /// [`Prepared::send`] hands the host the same request, with no
-    /// building, copying or allocating in the guest. For a journey that
+    /// Keep the request to send it again and again: the host keeps it,
+    /// checked, and each [`Prepared::send`] passes it only a handle, with
+    /// no building, copying or allocating per request. For a journey that
     /// repeats one fixed request in every iteration.
     pub fn prepare(self) -> Prepared {
-        Prepared(self)
+        Prepared(wit::PreparedRequest::new(
+            &self.request,
+            !self.ignore_headers,
+        ))
     }
 }
 
-/// A request kept to be sent many times; made by [`RequestBuilder::prepare`].
+/// A request kept by the host to be sent many times; made by
+/// [`RequestBuilder::prepare`].
 ///
 /// ```ignore
 /// // in `on_start`:
@@ -143,12 +147,12 @@ impl RequestBuilder {
 /// // in `iteration`:
 /// let r = self.health.as_ref().unwrap().send()?;
 /// ```
-pub struct Prepared(RequestBuilder);
+pub struct Prepared(wit::PreparedRequest);
 
 impl Prepared {
     /// Send the request and wait for the response.
     pub fn send(&self) -> Result<Response, HttpError> {
-        send(&self.0.request, self.0.ignore_headers)
+        self.0.send().map(Response::from).map_err(HttpError)
     }
 }
 

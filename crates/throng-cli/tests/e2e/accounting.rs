@@ -138,3 +138,46 @@ async fn refused_connections_are_connect_failures() {
         "the summary names the class"
     );
 }
+
+/// A prepared request that cannot be sent fails, and is counted, every
+/// time it is sent, as the same request sent anew would be: refused
+/// connections as `connect`, a URL throng cannot send to as
+/// `invalid-request`, and both name the request's endpoint.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prepared_request_fails_and_counts_each_time() {
+    let _turn = exclusive().await;
+    let refused = format!("url=http://127.0.0.1:{}/", closed_port());
+    for (url, class) in [
+        (refused.as_str(), ErrorClass::Connect),
+        ("url=ftp://127.0.0.1/file", ErrorClass::InvalidRequest),
+    ] {
+        let run = throng([
+            "run",
+            GUEST_GET,
+            "--vus",
+            "3",
+            "--iterations",
+            "4",
+            "-p",
+            url,
+            "-p",
+            "prepared=true",
+        ])
+        .await;
+        let r = run.results();
+        check!(
+            run,
+            r.totals.requests == 12 && r.totals.failed == 12,
+            "{url}"
+        );
+        check!(
+            run,
+            r.totals.errors_by_class.get(&class) == Some(&12),
+            "{url}"
+        );
+        let get = r.endpoint("get").expect("endpoint `get`");
+        check!(run, get.requests == 12 && get.failed == 12, "{url}");
+        let it = &r.totals.iterations;
+        check!(run, (it.completed, it.failed, it.interrupted) == (0, 12, 0));
+    }
+}

@@ -205,6 +205,50 @@ async fn allocation_hits_the_memory_cap(layout: &str) {
     check!(run, took < Duration::from_secs(20), "took {took:?}");
 }
 
+/// A guest that has the host keep requests without end (1 MiB bodies it
+/// frees itself) is stopped by the host's own cap of 16 MiB per VU: the
+/// iteration traps with a message naming the cap, and the VU's fresh
+/// instance starts with nothing kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn endless_prepared_requests_hit_the_hosts_cap() {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let url = format!("url={}/fast", target.base_url());
+    let (run, took) = hostile(&[
+        "-p",
+        "do=hoard",
+        "-p",
+        "every=2",
+        "-p",
+        &url,
+        "--vus",
+        "2",
+        "--iterations",
+        "4",
+    ])
+    .await;
+    check!(run, run.code == 0);
+    check!(run, iterations(&run) == (4, 4, 0));
+    check!(run, answered(&run, "ok") == 4);
+    let errors = iteration_errors(run.results());
+    check!(
+        run,
+        errors.len() == 1
+            && errors[0].1 == 4
+            && in_order(
+                errors[0].0,
+                &[
+                    "iteration trapped: ",
+                    "the journey's prepared requests would hold ",
+                    " bytes on the host, more than the 16 MiB a VU may keep",
+                ]
+            ),
+        "{errors:?}"
+    );
+    check!(run, gauge_max(&run, "instance_iterations") == 1.0);
+    check!(run, took < Duration::from_secs(20), "took {took:?}");
+}
+
 /// Endless recursion, with host calls (an HTTP request every 64 levels)
 /// down to the deepest level, overflows the wasm stack and traps: the host
 /// code running on the nearly full fiber stack does not crash the process.

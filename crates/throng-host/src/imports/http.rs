@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use throng_http::{BodyMode, ErrorKind, Request, RequestError, Response};
 use throng_metrics::{ErrorClass, Metrics, Phases, RequestSample, RequestTags};
+use wasmtime::component::Resource;
 
-use crate::bindings::throng::vu::http::{self as wit, Host};
+use crate::bindings::throng::vu::http::{self as wit, Host, HostPreparedRequest};
 use crate::state::VuState;
 
 // Both hand back `send_request`'s own future rather than wrapping it in
@@ -30,7 +31,7 @@ impl Host for VuState {
 }
 
 /// Whether a response's headers go back to the guest.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Headers {
     Keep,
     Ignore,
@@ -43,18 +44,11 @@ impl VuState {
         headers: Headers,
     ) -> Result<wit::Response, wit::HttpError> {
         let Some(session) = self.http.as_mut() else {
-            return Err(wit::HttpError::Denied(
-                "no HTTP while the host lists tasks".into(),
-            ));
+            return Err(no_http());
         };
         let method = match parse_method(&req.method) {
             Ok(m) => m,
-            Err(_) => {
-                return Err(wit::HttpError::InvalidRequest(format!(
-                    "invalid method {:?}",
-                    req.method
-                )));
-            }
+            Err(_) => return Err(invalid_method(&req.method)),
         };
         let name = match &req.name {
             Some(name) => name.as_str(),
@@ -66,10 +60,7 @@ impl VuState {
             headers: req.headers,
             body: req.body.map(Into::into),
             timeout: req.timeout_ms.map(|ms| Duration::from_millis(ms.into())),
-            body_mode: match req.body_mode {
-                wit::BodyMode::Keep => BodyMode::Keep,
-                wit::BodyMode::Discard => BodyMode::Discard,
-            },
+            body_mode: body_mode(req.body_mode),
             keep_headers: matches!(headers, Headers::Keep),
         };
         let result = session.send(request).await;
@@ -78,19 +69,178 @@ impl VuState {
             tags: &req.tags,
         };
         record(self.metrics.as_deref(), name, &method, &tags, &result);
-        match result {
-            Ok(r) => Ok(wit::Response {
-                status: r.status,
-                headers: match headers {
-                    Headers::Keep => r.headers,
-                    Headers::Ignore => Vec::new(),
-                },
-                body: r.body.into(),
-                bytes_received: r.body_bytes,
-                timings: wit_timings(&r.timings),
-            }),
-            Err(e) => Err(classify(e.kind, e.message).1),
+        to_wit(result, headers)
+    }
+}
+
+/// The most a VU's prepared requests may hold on the host, all together
+/// (URLs, headers, bodies, names and tags): a journey keeps a handful of
+/// small ones, and a guest must not grow the host's heap without bound.
+const MAX_PREPARED_BYTES: usize = 16 << 20;
+
+/// What a VU's prepared requests hold on the host, against
+/// [`MAX_PREPARED_BYTES`].
+#[derive(Debug, Default)]
+pub(crate) struct PreparedBytes(usize);
+
+/// A request a guest keeps with the host (`prepared-request`), checked
+/// once and sent by handle.
+pub struct PreparedRequest {
+    /// Why it cannot be sent, if it cannot; else what sends it.
+    kept: Result<Kept, wit::HttpError>,
+    /// Its share of [`PreparedBytes`].
+    bytes: usize,
+}
+
+struct Kept {
+    request: throng_http::Prepared,
+    method: http::Method,
+    name: String,
+    tags: Vec<(String, String)>,
+    headers: Headers,
+}
+
+impl HostPreparedRequest for VuState {
+    async fn new(
+        &mut self,
+        req: wit::Request,
+        keep_headers: bool,
+    ) -> wasmtime::Result<Resource<PreparedRequest>> {
+        let bytes = kept_size(&req);
+        let total = self.prepared_bytes.0.saturating_add(bytes);
+        if total > MAX_PREPARED_BYTES {
+            wasmtime::bail!(
+                "the journey's prepared requests would hold {total} bytes on the host, \
+                 more than the {} MiB a VU may keep; drop those it no longer sends",
+                MAX_PREPARED_BYTES >> 20
+            );
         }
+        let headers = if keep_headers {
+            Headers::Keep
+        } else {
+            Headers::Ignore
+        };
+        let kept = self.keep(req, headers);
+        self.prepared_bytes.0 = total;
+        Ok(self.table.push(PreparedRequest { kept, bytes })?)
+    }
+
+    fn send(
+        &mut self,
+        handle: Resource<PreparedRequest>,
+    ) -> impl Future<Output = Result<wit::Response, wit::HttpError>> + Send {
+        self.send_prepared(handle)
+    }
+
+    async fn drop(&mut self, handle: Resource<PreparedRequest>) -> wasmtime::Result<()> {
+        let gone = self.table.delete(handle)?;
+        self.prepared_bytes.0 -= gone.bytes;
+        Ok(())
+    }
+}
+
+impl VuState {
+    /// Checks `req` once for [`PreparedRequest`].
+    fn keep(&mut self, req: wit::Request, headers: Headers) -> Result<Kept, wit::HttpError> {
+        let session = self.http.as_mut().ok_or_else(no_http)?;
+        let method = parse_method(&req.method).map_err(|_| invalid_method(&req.method))?;
+        let name = match req.name {
+            Some(name) => name,
+            None => DefaultName::default().of(&method, &req.url).to_owned(),
+        };
+        let request = session.prepare(Request {
+            method: method.clone(),
+            url: req.url,
+            headers: req.headers,
+            body: req.body.map(Into::into),
+            timeout: req.timeout_ms.map(|ms| Duration::from_millis(ms.into())),
+            body_mode: body_mode(req.body_mode),
+            keep_headers: matches!(headers, Headers::Keep),
+        });
+        Ok(Kept {
+            request,
+            method,
+            name,
+            tags: req.tags,
+            headers,
+        })
+    }
+
+    async fn send_prepared(
+        &mut self,
+        handle: Resource<PreparedRequest>,
+    ) -> Result<wit::Response, wit::HttpError> {
+        // The guest holds the handle, so the table has it; a miss would be
+        // a host bug, reported to the guest rather than trapping the VU.
+        let kept = match self.table.get(&handle).map(|p| &p.kept) {
+            Ok(Ok(kept)) => kept,
+            Ok(Err(refused)) => return Err(refused.clone()),
+            Err(e) => return Err(wit::HttpError::InvalidRequest(e.to_string())),
+        };
+        let Some(session) = self.http.as_mut() else {
+            return Err(no_http());
+        };
+        let result = session.send_prepared(&kept.request).await;
+        let tags = RequestTags {
+            task: (!self.task.is_empty()).then_some(self.task.as_str()),
+            tags: &kept.tags,
+        };
+        record(
+            self.metrics.as_deref(),
+            &kept.name,
+            &kept.method,
+            &tags,
+            &result,
+        );
+        to_wit(result, kept.headers)
+    }
+}
+
+/// What a prepared request holds on the host, about.
+fn kept_size(req: &wit::Request) -> usize {
+    let pairs =
+        |list: &[(String, String)]| -> usize { list.iter().map(|(k, v)| k.len() + v.len()).sum() };
+    req.method.len()
+        + req.url.len()
+        + pairs(&req.headers)
+        + req.body.as_ref().map_or(0, Vec::len)
+        + req.name.as_ref().map_or(0, String::len)
+        + pairs(&req.tags)
+        + std::mem::size_of::<PreparedRequest>()
+}
+
+fn no_http() -> wit::HttpError {
+    wit::HttpError::Denied("no HTTP while the host lists tasks".into())
+}
+
+fn invalid_method(method: &str) -> wit::HttpError {
+    wit::HttpError::InvalidRequest(format!("invalid method {method:?}"))
+}
+
+fn body_mode(mode: wit::BodyMode) -> BodyMode {
+    match mode {
+        wit::BodyMode::Keep => BodyMode::Keep,
+        wit::BodyMode::Discard => BodyMode::Discard,
+    }
+}
+
+/// The guest's view of a request's outcome.
+fn to_wit(
+    result: Result<Response, RequestError>,
+    headers: Headers,
+) -> Result<wit::Response, wit::HttpError> {
+    match result {
+        Ok(r) => Ok(wit::Response {
+            status: r.status,
+            headers: match headers {
+                Headers::Keep => r.headers,
+                Headers::Ignore => Vec::new(),
+            },
+            body: r.body.into(),
+            bytes_received: r.body_bytes,
+            timings: wit_timings(&r.timings),
+        }),
+        Err(e) => Err(classify(e.kind, e.message).1),
     }
 }
 

@@ -9,6 +9,7 @@ mod batched;
 mod bodies;
 mod failures;
 mod keepalive;
+mod prepared;
 mod roundtrip;
 mod shared;
 mod target_faults;

@@ -1,22 +1,41 @@
 //! Test guest: one GET of param `url` per iteration, named param `name`
 //! (default `get`), with a request timeout of param `timeout_ms`
 //! milliseconds when it is set. Fails the iteration on a transport error.
+//! With param `prepared` = `true` the request is built once, on the VU's
+//! first iteration, kept by the host (`RequestBuilder::prepare`) and sent
+//! by handle from then on.
+use throng_sdk::http::{Prepared, RequestBuilder};
 use throng_sdk::prelude::*;
 
 #[derive(Default)]
-struct Get;
+struct Get {
+    prepared: Option<Prepared>,
+}
+
+fn build() -> Result<RequestBuilder> {
+    let url = param("url")?;
+    let mut request = http::get(url).name(param_or("name", "get"));
+    if let Ok(ms) = param("timeout_ms") {
+        let ms: u64 = ms
+            .parse()
+            .map_err(|_| Error::msg(format!("timeout_ms `{ms}` is not a number")))?;
+        request = request.timeout(Duration::from_millis(ms));
+    }
+    Ok(request)
+}
 
 impl Journey for Get {
     fn iteration(&mut self, _task: &str) -> Result<()> {
-        let url = param("url")?;
-        let mut request = http::get(url).name(param_or("name", "get"));
-        if let Ok(ms) = param("timeout_ms") {
-            let ms: u64 = ms
-                .parse()
-                .map_err(|_| Error::msg(format!("timeout_ms `{ms}` is not a number")))?;
-            request = request.timeout(Duration::from_millis(ms));
+        if param_or("prepared", "false") != "true" {
+            build()?.send()?;
+            return Ok(());
         }
-        request.send()?;
+        if self.prepared.is_none() {
+            self.prepared = Some(build()?.prepare());
+        }
+        if let Some(request) = &self.prepared {
+            request.send()?;
+        }
         Ok(())
     }
 }

@@ -7,6 +7,9 @@
 //! - `loop`: spins forever without calling the host;
 //! - `sleep`: sleeps (in the host) for an hour;
 //! - `alloc`: allocates 1 MiB after 1 MiB, touching each, without end;
+//! - `hoard`: has the host keep request after request with a 1 MiB body
+//!   (`RequestBuilder::prepare`), without end; the guest's own memory
+//!   holds one body at a time;
 //! - `recurse`: recurses without end, calling the host at every level (so
 //!   host code also runs on a nearly full stack), until the wasm call stack
 //!   overflows; every 64 levels it sets the gauge `depth` and, when param
@@ -86,6 +89,7 @@ fn misbehave(what: &str) -> Result<()> {
             Ok(())
         }
         "alloc" => allocate(),
+        "hoard" => hoard(),
         "recurse" => {
             let deep_url = param("deep_url").ok();
             std::hint::black_box(dive(0, deep_url.as_deref()));
@@ -122,6 +126,14 @@ fn allocate() -> Result<()> {
     loop {
         let block = vec![kept.len() as u8; 1 << 20];
         kept.push(std::hint::black_box(block));
+    }
+}
+
+fn hoard() -> Result<()> {
+    let mut kept = Vec::new();
+    loop {
+        let body = vec![kept.len() as u8; 1 << 20];
+        kept.push(http::post("http://127.0.0.1:1/").body(body).prepare());
     }
 }
 

@@ -5,6 +5,14 @@ declare module 'throng:vu/http@0.1.0' {
    */
   export function send(req: Request): Response;
   /**
+   * `send`, except that the response's `headers` come back empty. For a
+   * journey that never reads response headers: each header would cost
+   * two strings allocated in the guest's memory, about 1.4 µs a request
+   * for a typical five (BENCHMARKS.md, (a)). Everything else (status,
+   * body, timings, what is recorded) is the same.
+   */
+  export function sendIgnoringHeaders(req: Request): Response;
+  /**
    * What the host does with a response body.
    * # Variants
    * 
@@ -160,5 +168,21 @@ declare module 'throng:vu/http@0.1.0' {
   export interface HttpErrorInvalidRequest {
     tag: 'invalid-request',
     val: string,
+  }
+  
+  export class PreparedRequest implements Disposable {
+    /**
+    * Keeps `req`. It is checked as `send` checks a request, and a
+    * request that fails the check fails, and is recorded, each time
+    * it is sent. With `keep-headers` false its responses come back
+    * without their headers, as from `send-ignoring-headers`.
+    */
+    constructor(req: Request, keepHeaders: boolean)
+    /**
+    * Send the kept request and wait for its response, as `send`
+    * does.
+    */
+    send(): Response;
+    [Symbol.dispose](): void;
   }
 }

@@ -13,7 +13,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::config::Host;
-use crate::imports::http::{DefaultName, PreparedBytes};
+use crate::imports::http::{DefaultName, PreparedRequests};
 use crate::imports::log::LogGate;
 use crate::imports::metrics::{OpenTransaction, Warned};
 use crate::imports::stdio::GuestOutput;
@@ -32,8 +32,8 @@ pub struct VuState {
     pub(crate) http: Option<throng_http::Session>,
     /// The name of the last request sent without one (`imports/http.rs`).
     pub(crate) default_name: DefaultName,
-    /// What the guest's prepared requests hold on the host.
-    pub(crate) prepared_bytes: PreparedBytes,
+    /// The requests the guest keeps on the host (`prepared-request`).
+    pub(crate) prepared: PreparedRequests,
     pub(crate) metrics: Option<Arc<Metrics>>,
     /// The run's data sets, shared by every VU.
     pub(crate) feeders: Feeders,
@@ -59,7 +59,7 @@ pub struct VuState {
     wasi: WasiCtx,
     wasi_http: WasiHttpCtx,
     wasi_http_hooks: Hooks,
-    pub(crate) table: ResourceTable,
+    table: ResourceTable,
 }
 
 /// What a VU's state is made from.
@@ -92,7 +92,7 @@ impl VuState {
             run_start: setup.run_start,
             http: Some(setup.http.session()),
             default_name: DefaultName::default(),
-            prepared_bytes: PreparedBytes::default(),
+            prepared: PreparedRequests::default(),
             wasi_http_hooks: Hooks::new(Some(setup.http), Some(setup.metrics.clone())),
             metrics: Some(setup.metrics),
             feeders: setup.feeders,
@@ -133,7 +133,7 @@ impl VuState {
             run_start: Instant::now(),
             http: None,
             default_name: DefaultName::default(),
-            prepared_bytes: PreparedBytes::default(),
+            prepared: PreparedRequests::default(),
             metrics: None,
             feeders: Feeders::default(),
             data_cursor: VuCursor::new(0, 0),

@@ -85,7 +85,7 @@ impl Session {
     /// A host the client's [`AllowList`](crate::AllowList) refuses fails
     /// with [`ErrorKind::Denied`] before any connection is opened.
     pub async fn send(&mut self, req: Request) -> Result<Response, RequestError> {
-        let prepared = self.prepare(req);
+        let prepared = self.check(req, Remember::Yes);
         self.run(prepared).await
     }
 
@@ -98,6 +98,11 @@ impl Session {
     /// The allow-list check is this session's client's: send it through
     /// sessions of the same client.
     pub fn prepare(&mut self, req: Request) -> Prepared {
+        // Not kept as the last route too: the prepared request holds it.
+        self.check(req, Remember::No)
+    }
+
+    fn check(&mut self, req: Request, remember: Remember) -> Prepared {
         let Request {
             method,
             url,
@@ -109,7 +114,7 @@ impl Session {
         } = req;
         // The route before anything else, so a refused host costs no DNS
         // query and no socket.
-        let checked = self.route(url).and_then(|(target, grant)| {
+        let checked = self.route(url, remember).and_then(|(target, grant)| {
             Message::new(method, target, headers, body).map(|message| (message, grant))
         });
         Prepared {
@@ -250,8 +255,9 @@ impl Session {
     }
 
     /// Where `url` goes and whether it may: parsed and checked anew only
-    /// when it differs from the last request's URL.
-    fn route(&mut self, url: String) -> Result<(Target, Grant), Failure> {
+    /// when it differs from the last request's URL, which it then becomes
+    /// if `remember` says so.
+    fn route(&mut self, url: String, remember: Remember) -> Result<(Target, Grant), Failure> {
         if let Some(route) = &self.route
             && route.url == url
         {
@@ -259,11 +265,13 @@ impl Session {
         }
         let target = Target::parse(&url)?;
         let grant = self.client.shared.allow.check(&target)?;
-        self.route = Some(Route {
-            url,
-            target: target.clone(),
-            grant,
-        });
+        if let Remember::Yes = remember {
+            self.route = Some(Route {
+                url,
+                target: target.clone(),
+                grant,
+            });
+        }
         Ok((target, grant))
     }
 
@@ -326,6 +334,13 @@ impl fmt::Debug for Session {
             .field("opened", &self.opened)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether a checked URL becomes the session's last route.
+#[derive(Clone, Copy)]
+enum Remember {
+    Yes,
+    No,
 }
 
 /// A request checked once by [`Session::prepare`], to be sent as often as

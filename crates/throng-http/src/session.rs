@@ -134,7 +134,10 @@ impl Session {
     async fn run<P: Borrow<Prepared>>(&mut self, prepared: P) -> Result<Response, RequestError> {
         let mut watch = Stopwatch::start();
         let mut received = 0;
-        let limit = (prepared.borrow().timeout).unwrap_or(self.client.shared.default_timeout);
+        let limit = prepared
+            .borrow()
+            .timeout
+            .unwrap_or(self.client.shared.default_timeout);
         let now = Instant::from_std(watch.phase_began());
         let deadline = now.checked_add(limit).unwrap_or_else(|| now + FAR);
         // The exchange's state lives on the heap, not inline in this

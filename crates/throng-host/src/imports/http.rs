@@ -31,7 +31,7 @@ impl Host for VuState {
 }
 
 /// Whether a response's headers go back to the guest.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 enum Headers {
     Keep,
     Ignore,
@@ -50,25 +50,14 @@ impl VuState {
             Ok(m) => m,
             Err(_) => return Err(invalid_method(&req.method)),
         };
-        let name = match &req.name {
+        let (request, name, tags) = into_request(req, method.clone(), headers);
+        let name = match &name {
             Some(name) => name.as_str(),
-            None => self.default_name.of(&method, &req.url),
-        };
-        let request = Request {
-            method: method.clone(),
-            url: req.url,
-            headers: req.headers,
-            body: req.body.map(Into::into),
-            timeout: req.timeout_ms.map(|ms| Duration::from_millis(ms.into())),
-            body_mode: body_mode(req.body_mode),
-            keep_headers: matches!(headers, Headers::Keep),
+            None => self.default_name.of(&method, &request.url),
         };
         let result = session.send(request).await;
-        let tags = RequestTags {
-            task: (!self.task.is_empty()).then_some(self.task.as_str()),
-            tags: &req.tags,
-        };
-        record(self.metrics.as_deref(), name, &method, &tags, &result);
+        let metrics = self.metrics.as_deref();
+        record(metrics, &self.task, &tags, name, &method, &result);
         to_wit(result, headers)
     }
 }
@@ -178,24 +167,16 @@ impl VuState {
     fn keep(&mut self, req: wit::Request, headers: Headers) -> Result<Kept, wit::HttpError> {
         let session = self.http.as_mut().ok_or_else(no_http)?;
         let method = parse_method(&req.method).map_err(|_| invalid_method(&req.method))?;
-        let name = match req.name {
+        let (request, name, tags) = into_request(req, method.clone(), headers);
+        let name = match name {
             Some(name) => name,
-            None => DefaultName::default().of(&method, &req.url).to_owned(),
+            None => DefaultName::default().of(&method, &request.url).to_owned(),
         };
-        let request = session.prepare(Request {
-            method: method.clone(),
-            url: req.url,
-            headers: req.headers,
-            body: req.body.map(Into::into),
-            timeout: req.timeout_ms.map(|ms| Duration::from_millis(ms.into())),
-            body_mode: body_mode(req.body_mode),
-            keep_headers: matches!(headers, Headers::Keep),
-        });
         Ok(Kept {
-            request,
+            request: session.prepare(request),
             method,
             name,
-            tags: req.tags,
+            tags,
             headers,
         })
     }
@@ -221,15 +202,13 @@ impl VuState {
             return Err(no_http());
         };
         let result = session.send_prepared(&kept.request).await;
-        let tags = RequestTags {
-            task: (!self.task.is_empty()).then_some(self.task.as_str()),
-            tags: &kept.tags,
-        };
+        let metrics = self.metrics.as_deref();
         record(
-            self.metrics.as_deref(),
+            metrics,
+            &self.task,
+            &kept.tags,
             &kept.name,
             &kept.method,
-            &tags,
             &result,
         );
         to_wit(result, kept.headers)
@@ -247,6 +226,24 @@ fn kept_size(req: &wit::Request) -> usize {
         + req.name.as_ref().map_or(0, String::len)
         + pairs(&req.tags)
         + std::mem::size_of::<PreparedRequest>()
+}
+
+/// `req` as the session takes it, and the metric name and tags it leaves.
+fn into_request(
+    req: wit::Request,
+    method: http::Method,
+    headers: Headers,
+) -> (Request, Option<String>, Vec<(String, String)>) {
+    let request = Request {
+        method,
+        url: req.url,
+        headers: req.headers,
+        body: req.body.map(Into::into),
+        timeout: req.timeout_ms.map(|ms| Duration::from_millis(ms.into())),
+        body_mode: body_mode(req.body_mode),
+        keep_headers: matches!(headers, Headers::Keep),
+    };
+    (request, req.name, req.tags)
 }
 
 fn no_http() -> wit::HttpError {
@@ -308,16 +305,23 @@ impl DefaultName {
     }
 }
 
-/// Records one request's outcome under `name`: the one path every request
-/// takes, whether the guest sent it with `http.send` or through `wasi:http`.
+/// Records one request's outcome under `name`, tagged with its `tags` and
+/// the iteration's `task` (none when empty): the one path every request
+/// takes, whether the guest sent it with `http.send`, a prepared request
+/// or `wasi:http`.
 pub(crate) fn record(
     metrics: Option<&Metrics>,
+    task: &str,
+    tags: &[(String, String)],
     name: &str,
     method: &http::Method,
-    tags: &RequestTags<'_>,
     result: &Result<Response, RequestError>,
 ) {
     let Some(metrics) = metrics else { return };
+    let tags = RequestTags {
+        task: (!task.is_empty()).then_some(task),
+        tags,
+    };
     let sample = match result {
         Ok(r) => RequestSample {
             name,
@@ -342,7 +346,7 @@ pub(crate) fn record(
             error_message: Some(&e.message),
         },
     };
-    metrics.record_request_tagged(&sample, tags);
+    metrics.record_request_tagged(&sample, &tags);
 }
 
 /// The method, case-insensitively. Methods almost always arrive upper-case,

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full};
 use throng_http::{BodyMode, Client, ErrorKind, Request, Session};
-use throng_metrics::{Metrics, RequestTags};
+use throng_metrics::Metrics;
 use tokio::sync::Mutex;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
@@ -147,11 +147,7 @@ impl WasiHttpHooks for Hooks {
                 keep_headers: true,
             };
             let result = session.lock().await.send(request).await;
-            let tags = RequestTags {
-                task: (!task.is_empty()).then_some(task.as_str()),
-                tags: &tags,
-            };
-            record(metrics.as_deref(), &name, &method, &tags, &result);
+            record(metrics.as_deref(), &task, &tags, &name, &method, &result);
             let response = result.map_err(|e| wasi_error(e.kind))?;
             let mut builder = http::Response::builder().status(response.status);
             for (key, value) in &response.headers {

@@ -460,16 +460,145 @@ mod tests {
             .unwrap()
     }
 
+    const QUICK_GET: &[u8] = include_bytes!("../../throng-cli/assets/quick-get.wasm");
+
     #[test]
     fn the_stack_region_of_a_rust_journey_is_found() {
-        let rust = include_bytes!("../../throng-cli/assets/quick-get.wasm");
+        // quick-get's build script asks for a stack 8 KiB short of its
+        // 17-page initial memory (Rust's default is 1 MiB).
         assert_eq!(
-            StackRegion::find(rust),
-            Some(StackRegion { top: 1 << 20 }),
-            "Rust lays out a 1 MiB stack first"
+            StackRegion::find(QUICK_GET),
+            Some(StackRegion {
+                top: 17 * 65536 - 8192
+            }),
+            "Rust lays out the stack first"
         );
         assert_eq!(StackRegion::find(b"\0asm\x0d\0\x01\0garbage"), None);
         assert_eq!(StackRegion::find(b""), None);
+    }
+
+    /// What the core module defining a component's memory lays out in it:
+    /// the initial size, the data segments' span and `__heap_base`.
+    #[derive(Debug, Default)]
+    struct Layout {
+        memory_end: u64,
+        data: Option<(u32, u32)>,
+        heap_base: Option<u32>,
+    }
+
+    fn layout(component: &[u8]) -> Layout {
+        let mut layout = Layout::default();
+        // The current module's globals, imported ones first, and whether it
+        // defines the memory.
+        let mut globals = Vec::new();
+        let mut defines_memory = false;
+        for payload in Parser::new(0).parse_all(component) {
+            match payload.unwrap() {
+                Payload::Version {
+                    encoding: wasmparser::Encoding::Module,
+                    ..
+                } => {
+                    globals.clear();
+                    defines_memory = false;
+                }
+                Payload::ImportSection(imports) => {
+                    for import in imports.into_imports() {
+                        if let TypeRef::Global(_) = import.unwrap().ty {
+                            globals.push(None);
+                        }
+                    }
+                }
+                Payload::MemorySection(section) => {
+                    let memory = section.into_iter().next().unwrap().unwrap();
+                    layout.memory_end = memory.initial * 65536;
+                    defines_memory = true;
+                }
+                Payload::GlobalSection(section) => {
+                    for global in section {
+                        let init = global.unwrap().init_expr.get_operators_reader().read();
+                        globals.push(match init {
+                            Ok(wasmparser::Operator::I32Const { value }) => Some(value as u32),
+                            _ => None,
+                        });
+                    }
+                }
+                Payload::DataSection(section) => {
+                    for data in section {
+                        let data = data.unwrap();
+                        let wasmparser::DataKind::Active { offset_expr, .. } = data.kind else {
+                            continue;
+                        };
+                        let Ok(wasmparser::Operator::I32Const { value }) =
+                            offset_expr.get_operators_reader().read()
+                        else {
+                            continue;
+                        };
+                        let (start, end) = (value as u32, value as u32 + data.data.len() as u32);
+                        layout.data = Some(
+                            layout
+                                .data
+                                .map_or((start, end), |(s, e)| (s.min(start), e.max(end))),
+                        );
+                    }
+                }
+                Payload::CustomSection(section) if defines_memory && section.name() == "name" => {
+                    if let wasmparser::KnownCustom::Name(names) = section.as_known() {
+                        for name in names {
+                            if let Ok(Name::Global(map)) = name {
+                                for naming in map.into_iter().flatten() {
+                                    // wasm-ld names it `GOT.data.internal.__heap_base`
+                                    // in the relocatable code Rust's components use.
+                                    if naming.name.trim_start_matches("GOT.data.internal.")
+                                        == "__heap_base"
+                                    {
+                                        layout.heap_base =
+                                            globals.get(naming.index as usize).copied().flatten();
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        layout
+    }
+
+    /// A resting quick-get VU keeps, of its linear memory, only the pages it
+    /// wrote above the stack: its data, the heap's first chunk and the
+    /// allocator's footer at the end of the initial memory. Its build
+    /// script sizes the stack so that all of them lie in the last two host
+    /// pages (4 KiB less per VU than Rust's default layout, BENCHMARKS.md).
+    #[test]
+    fn bundled_quick_get_rests_in_two_pages() {
+        let page = 4096;
+        let top = StackRegion::find(QUICK_GET).unwrap().top;
+        let Layout {
+            memory_end,
+            data,
+            heap_base,
+        } = layout(QUICK_GET);
+        let (data_start, data_end) = data.unwrap();
+        let heap_base = heap_base.expect("a global named __heap_base");
+        assert_eq!(data_start, top, "the data lies right above the stack");
+        assert!(top.is_multiple_of(page), "the stack ends on a page boundary");
+        assert!(data_end <= heap_base);
+        assert_eq!(
+            memory_end - u64::from(top),
+            2 * u64::from(page),
+            "the data and the initial heap take the last two pages of the \
+             initial memory ({memory_end} bytes); set quick-get's stack size \
+             (crates/throng-cli/quick-get/build.rs) to the memory less 8 KiB"
+        );
+        // What a resting VU keeps on the heap must fit before the footer,
+        // or the allocator grows the memory and touches another page.
+        let room = memory_end - u64::from(heap_base);
+        assert!(
+            room >= 3 << 10,
+            "the heap has {room} bytes before the end of the initial memory: \
+             quick-get's data outgrew the two pages ({data_start}..{data_end})"
+        );
     }
 
     fn leb(mut n: u32, out: &mut Vec<u8>) {

@@ -194,7 +194,7 @@ impl Bench {
         let port = nginx::free_port()?;
         let nginx = Nginx::start(&tools.nginx, &dir.join("nginx"), port, 1)?;
         println!("bench: nginx on 127.0.0.1:{port} (pid {})", nginx.pid());
-        Ok(Bench {
+        let bench = Bench {
             root,
             dir,
             runs,
@@ -209,7 +209,9 @@ impl Bench {
             idle_rss: None,
             idle_pss: f64::NAN,
             idle_cpu_pct: f64::NAN,
-        })
+        };
+        bench.warm_up()?;
+        Ok(bench)
     }
 
     fn url(&self, path: &str) -> String {
@@ -296,22 +298,28 @@ impl Bench {
         Ok(rss)
     }
 
-    /// One unmeasured iteration against `url`: it fills throng's module
-    /// cache, so no measured run pays a compile (nor carries its memory).
-    fn warm_up(&self, label: &str, url: &str) -> Result<()> {
-        let warm = self.throng_job(
-            label,
-            vec![
-                s("run"),
-                s("--url"),
-                url.to_owned(),
-                s("--vus"),
-                s(1),
-                s("--iterations"),
-                s(1),
-            ],
-        );
-        runner::run_once(&warm, &[])?;
+    /// One unmeasured iteration in each memory layout: it fills throng's
+    /// module cache, whose entries differ by layout (10,000 VUs use the
+    /// compact one), so no measured run pays a compile (nor carries its
+    /// memory), whichever scenarios run and however fresh the cache.
+    fn warm_up(&self) -> Result<()> {
+        for layout in ["fast", "compact"] {
+            let warm = self.throng_job(
+                &format!("warm-up-{layout}"),
+                vec![
+                    s("run"),
+                    s("--url"),
+                    self.url("/"),
+                    s("--vus"),
+                    s(1),
+                    s("--iterations"),
+                    s(1),
+                    s("--memory-layout"),
+                    s(layout),
+                ],
+            );
+            runner::run_once(&warm, &[])?;
+        }
         Ok(())
     }
 
@@ -553,7 +561,6 @@ impl Bench {
             Peer::Goose,
         ];
         let url = self.url("/");
-        self.warm_up("a-warmup", &url)?;
         let mut rps: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
         let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
         let mut errors = vec![0u64; peers.len()];

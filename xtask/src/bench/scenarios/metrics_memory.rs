@@ -84,8 +84,6 @@ impl Bench {
         let mut commands = Vec::new();
         let mut notes = Vec::new();
 
-        self.warm_up("m-warmup", &url)?;
-
         let label = "m-throng";
         let jsonl = self.runs.join(format!("{label}.jsonl"));
         let mut job = self.throng_job(

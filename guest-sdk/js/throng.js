@@ -11,7 +11,7 @@
 // list and metrics as `http` (a request is named `METHOD /path` unless it
 // carries a header `x-throng-name`).
 
-import { send } from 'throng:vu/http@0.1.0';
+import { PreparedRequest, send, sendIgnoringHeaders } from 'throng:vu/http@0.1.0';
 import { nowUs, sleepMs } from 'throng:vu/clock@0.1.0';
 import * as wm from 'throng:vu/metrics@0.1.0';
 import * as ctx from 'throng:vu/context@0.1.0';
@@ -127,6 +127,7 @@ export class RequestBuilder {
   constructor(method, url) {
     /** @type {WitRequest} */
     this.req = { method, url, headers: [], tags: [], bodyMode: 'keep' };
+    this.keepHeaders = true;
   }
 
   /**
@@ -208,20 +209,78 @@ export class RequestBuilder {
   }
 
   /**
+   * Leave the response's headers out: `Response.headers` comes back empty.
+   * For a journey that never reads them, this saves the host copying each
+   * one into the guest. Status, body and timings are unchanged.
+   */
+  ignoreResponseHeaders() {
+    this.keepHeaders = false;
+    return this;
+  }
+
+  /**
    * Send the request and wait for its response; throws `HttpError` when
    * there is none (timeout, refused, denied, ...).
    * @returns {Response}
    */
   send() {
-    try {
-      return new Response(send(this.req));
-    } catch (e) {
-      const payload = /** @type {any} */ (e)?.payload;
-      if (payload && typeof payload === 'object' && 'tag' in payload) {
-        throw new HttpError(payload.tag, String(payload.val));
-      }
-      throw e;
+    const req = this.req;
+    return exchange(() => (this.keepHeaders ? send(req) : sendIgnoringHeaders(req)));
+  }
+
+  /**
+   * Keep the request to send it again and again: the host keeps it,
+   * checked, and each `Prepared.send()` passes it only a handle, with no
+   * building or copying per request. For a journey that repeats one fixed
+   * request; make it once, in `onStart`, and keep it in a module global.
+   * @returns {Prepared}
+   */
+  prepare() {
+    return new Prepared(new PreparedRequest(this.req, this.keepHeaders));
+  }
+}
+
+/**
+ * A request kept by the host to be sent many times; made by
+ * `RequestBuilder.prepare()`.
+ *
+ * ```js
+ * // in onStart:
+ * health = http.get(`${base}/health`).name('health').prepare();
+ * // in a task:
+ * const r = health.send();
+ * ```
+ */
+export class Prepared {
+  /** @param {PreparedRequest} handle */
+  constructor(handle) {
+    this.handle = handle;
+  }
+
+  /**
+   * Send the kept request and wait for its response; throws `HttpError`
+   * when there is none, as `RequestBuilder.send()` does.
+   * @returns {Response}
+   */
+  send() {
+    return exchange(() => this.handle.send());
+  }
+}
+
+/**
+ * The response `sent` returns, or its WIT error as an `HttpError`.
+ * @param {() => WitResponse} sent
+ * @returns {Response}
+ */
+function exchange(sent) {
+  try {
+    return new Response(sent());
+  } catch (e) {
+    const payload = /** @type {any} */ (e)?.payload;
+    if (payload && typeof payload === 'object' && 'tag' in payload) {
+      throw new HttpError(payload.tag, String(payload.val));
     }
+    throw e;
   }
 }
 

@@ -20,7 +20,11 @@ use anyhow::{Context, Result, bail};
 
 /// The JavaScript journeys to build: name (folder under
 /// `examples/journeys`, and output file stem) and the WIT world.
-const EXAMPLES: [(&str, &str); 2] = [("clinician-js", "vu"), ("sandbox-js", "sandbox")];
+const EXAMPLES: [(&str, &str); 3] = [
+    ("clinician-js", "vu"),
+    ("hello-js", "vu"),
+    ("sandbox-js", "sandbox"),
+];
 
 /// StarlingMonkey features throng does not provide: the guest never serves
 /// HTTP, so no `wasi:http/incoming-handler` export. `fetch` (wasi:http

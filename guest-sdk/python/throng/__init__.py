@@ -30,7 +30,7 @@ plan's allow list and recorded like any other journey's.
 
 from . import data, log, metrics
 from ._context import iteration, now_ms, param, random, scenario, sleep, vu_id
-from ._http import Client, RequestError, Response
+from ._http import Client, PreparedRequest, RequestError, Response
 from ._journey import Journey
 from ._user import User, between, constant, constant_pacing, constant_throughput, task
 from .metrics import check
@@ -38,6 +38,7 @@ from .metrics import check
 __all__ = [
     "Client",
     "Journey",
+    "PreparedRequest",
     "RequestError",
     "Response",
     "User",

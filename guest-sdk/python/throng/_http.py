@@ -1,7 +1,7 @@
 """`self.client`: a requests/Locust-style HTTP client over the host's `http.send`."""
 
 import json as _json
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 from urllib.parse import urlencode
 
 from componentize_py_types import Err
@@ -129,14 +129,57 @@ class Client:
         tags: Tags = None,
         timeout: Optional[float] = None,
         discard: bool = False,
+        ignore_response_headers: bool = False,
     ) -> Response:
         """Send one request and return its response.
 
         `json` sends a JSON body, `data` a raw (bytes, str) or form-encoded
         (dict) one; `name` groups the sample (default `METHOD path`);
         `tags` are extra tags; `timeout` is in seconds (default the plan's);
-        `discard=True` streams the body away and only counts it.
+        `discard=True` streams the body away and only counts it;
+        `ignore_response_headers=True` leaves the response's headers out
+        (nothing is copied for a journey that never reads them).
         Raises `RequestError` when there is no response."""
+        req = self._build(method, url, params, headers, json, data, name, tags, timeout, discard)
+        send = _http.send_ignoring_headers if ignore_response_headers else _http.send
+        return _exchange(req.method, req.url, lambda: send(req))
+
+    def prepare(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Mapping[str, object]] = None,
+        headers: Headers = None,
+        json: Any = None,
+        data: Union[bytes, str, Mapping[str, object], None] = None,
+        name: Optional[str] = None,
+        tags: Tags = None,
+        timeout: Optional[float] = None,
+        discard: bool = False,
+        ignore_response_headers: bool = False,
+    ) -> "PreparedRequest":
+        """Keep a request to send it again and again: the host keeps it,
+        checked, and each `send()` passes it only a handle, with nothing
+        built or copied per request. Takes what `request` takes; the
+        client's `headers` are those of now. For a journey that repeats one
+        fixed request: prepare it once, in `on_start`."""
+        req = self._build(method, url, params, headers, json, data, name, tags, timeout, discard)
+        return PreparedRequest(req, _http.PreparedRequest(req, not ignore_response_headers))
+
+    def _build(
+        self,
+        method: str,
+        url: str,
+        params: Optional[Mapping[str, object]],
+        headers: Headers,
+        json: Any,
+        data: Union[bytes, str, Mapping[str, object], None],
+        name: Optional[str],
+        tags: Tags,
+        timeout: Optional[float],
+        discard: bool,
+    ) -> "_http.Request":
         full = self._url(url)
         if params:
             full += ("&" if "?" in full else "?") + urlencode(params, doseq=True)
@@ -158,7 +201,7 @@ class Client:
             body = data.encode()
         elif data is not None:
             body = bytes(data)
-        req = _http.Request(
+        return _http.Request(
             method=method.upper(),
             url=full,
             headers=list(sent.items()),
@@ -168,11 +211,6 @@ class Client:
             timeout_ms=None if timeout is None else max(1, round(timeout * 1000)),
             body_mode=_http.BodyMode.DISCARD if discard else _http.BodyMode.KEEP,
         )
-        try:
-            return Response(full, _http.send(req))
-        except Err as e:
-            kind = _KINDS.get(type(e.value), "error")
-            raise RequestError(kind, e.value.value, req.method, full) from None
 
     def get(self, url: str, **kw: Any) -> Response:
         """`request("GET", url, ...)`."""
@@ -201,3 +239,28 @@ class Client:
     def options(self, url: str, **kw: Any) -> Response:
         """`request("OPTIONS", url, ...)`."""
         return self.request("OPTIONS", url, **kw)
+
+
+
+class PreparedRequest:
+    """A request the host keeps, made by `Client.prepare`; `send()` sends it
+    again and again."""
+
+    def __init__(self, req: "_http.Request", handle: "_http.PreparedRequest") -> None:
+        self.method: str = req.method
+        self.url: str = req.url
+        self._handle = handle
+
+    def send(self) -> Response:
+        """Send the kept request and return its response; raises
+        `RequestError` when there is none, as `Client.request` does."""
+        return _exchange(self.method, self.url, self._handle.send)
+
+
+def _exchange(method: str, url: str, sent: Callable[[], "_http.Response"]) -> Response:
+    """The response `sent()` returns, or its error as a `RequestError`."""
+    try:
+        return Response(url, sent())
+    except Err as e:
+        kind = _KINDS.get(type(e.value), "error")
+        raise RequestError(kind, e.value.value, method, url) from None

@@ -32,6 +32,59 @@ async fn the_hello_journey_checks_health() {
     );
 }
 
+/// `hello-js` or `hello-py`, which prepare their one request in `on_start`
+/// and send it by handle, ignoring response headers: 4 VUs × 250
+/// iterations are exactly 1,000 requests, the server saw as many, each
+/// response came back with its status and body and without headers, and
+/// the preparing itself sent nothing.
+pub(crate) async fn a_prepared_hello_counts_exactly(journey: &std::ffi::OsStr) {
+    let target = target().await;
+    let _turn = exclusive().await;
+    let base = format!("base_url={}", target.base_url());
+    let run = throng([
+        "run".as_ref(),
+        journey,
+        "--vus".as_ref(),
+        "4".as_ref(),
+        "--iterations".as_ref(),
+        "250".as_ref(),
+        "-p".as_ref(),
+        base.as_ref(),
+    ])
+    .await;
+    check!(run, run.code == 0);
+    let r = run.results();
+    check!(
+        run,
+        r.totals.requests == 1_000 && r.totals.failed == 0,
+        "requests {} failed {}",
+        r.totals.requests,
+        r.totals.failed
+    );
+    check!(
+        run,
+        r.endpoint("health").is_some_and(|e| e.requests == 1_000)
+    );
+    check!(run, r.totals.iterations.completed == 1_000);
+    for name in ["health is 200", "health says ok", "no headers copied"] {
+        check!(
+            run,
+            r.checks
+                .get(name)
+                .is_some_and(|c| (c.passed, c.failed) == (1_000, 0)),
+            "check {name}"
+        );
+    }
+    let stats = target.stats();
+    check!(
+        run,
+        stats.requests == 1_000,
+        "server saw {}",
+        stats.requests
+    );
+    check!(run, stats.by_route.get("GET /health") == Some(&1_000));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_clinician_logs_in_once_per_vu_then_runs_weighted_tasks() {
     let target = target().await;

@@ -125,6 +125,12 @@ async fn the_js_clinician_counts_1000_requests_exactly() {
     check!(run, q.stats.min >= 20.0, "query min {} ms", q.stats.min);
 }
 
+/// The JavaScript helper's `prepare()` and `ignoreResponseHeaders()`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_js_prepared_request_counts_exactly() {
+    crate::journeys::a_prepared_hello_counts_exactly(component("hello-js").as_os_str()).await;
+}
+
 /// A plan running `sandbox-js` against `forbidden` with only the demo
 /// target on its allow list, in a folder that also holds a secret file.
 struct SandboxPlan {

@@ -106,6 +106,12 @@ async fn the_python_clinician_logs_in_once_per_vu_then_runs_weighted_tasks() {
 
 /// An exception in `on_start` fails the VU's start, counted, with the
 /// exception and the line it came from in the message (not a trap).
+/// The Python SDK's `Client.prepare` and `ignore_response_headers`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_python_prepared_request_counts_exactly() {
+    crate::journeys::a_prepared_hello_counts_exactly(component("hello-py").as_ref()).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_clinician_counts_a_failed_login() {
     let module = component("clinician-py");

@@ -582,7 +582,10 @@ mod tests {
         let (data_start, data_end) = data.unwrap();
         let heap_base = heap_base.expect("a global named __heap_base");
         assert_eq!(data_start, top, "the data lies right above the stack");
-        assert!(top.is_multiple_of(page), "the stack ends on a page boundary");
+        assert!(
+            top.is_multiple_of(page),
+            "the stack ends on a page boundary"
+        );
         assert!(data_end <= heap_base);
         assert_eq!(
             memory_end - u64::from(top),

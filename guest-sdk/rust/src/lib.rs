@@ -65,6 +65,35 @@
 //! (an invalid name, a built-in name, a negative counter) is ignored, with
 //! one warning per name in the log.
 //!
+//! # Thousands of VUs
+//!
+//! What a VU costs per request and while it thinks is mostly the host's,
+//! but a journey can help. A request sent unchanged in every iteration is
+//! best made once, in `on_start`, with [`http::RequestBuilder::prepare`]:
+//! the host keeps it and each send passes a handle.
+//! [`http::RequestBuilder::ignore_response_headers`] spares copying
+//! headers nothing reads, and [`http::RequestBuilder::discard_body`] a
+//! body.
+//!
+//! A resting VU keeps the pages its guest wrote above the shadow stack:
+//! the static data, the heap's first page and, at the end of the initial
+//! memory, the allocator's footer. Rust puts a 1 MiB stack first, so for a
+//! small journey these are three 4 KiB pages with a dozen untouched ones
+//! between. A journey whose static data and resting heap fit in 8 KiB can
+//! keep two instead by linking with a stack 8 KiB short of its initial
+//! memory (17 wasm pages for most), in a `build.rs`:
+//!
+//! ```ignore
+//! fn main() {
+//!     println!("cargo::rustc-cdylib-link-arg=-zstack-size={}", 17 * 65536 - 8192);
+//! }
+//! ```
+//!
+//! throng's own `--url` journey does this (4 KiB less per VU at 10,000
+//! VUs, BENCHMARKS.md). The stack grows, so nothing runs out sooner; with
+//! more data the linker grows the initial memory and the saving is simply
+//! not there.
+//!
 //! The SDK is a thin layer over bindings that `wit-bindgen` generates from the
 //! repository's `wit/` folder; it owns no sockets, clocks or files. Every
 //! capability comes from the host through the `throng:vu` contract.

@@ -235,6 +235,7 @@ pub async fn execute(
         cache_dir: load.cache_dir.clone(),
         log: Some(log.clone()),
         layout,
+        stack_first: all_stack_first(&plan, builtin),
         ..HostOptions::default()
     };
     if let Some(bytes) = limits.max_vu_memory {
@@ -491,6 +492,16 @@ pub async fn execute(
         return Outcome::Aborted(e);
     }
     Outcome::Verdict { passed }
+}
+
+/// Whether every module the plan names lays its memory out stack first
+/// (`throng_host::stack_first`), read before the host is made. A module
+/// that cannot be read counts as not: its load says why.
+fn all_stack_first(plan: &Plan, builtin: Option<Builtin>) -> bool {
+    plan.scenarios.iter().all(|scenario| match builtin {
+        Some(b) if scenario.module == Path::new(b.name) => throng_host::stack_first(b.bytes),
+        _ => std::fs::read(&scenario.module).is_ok_and(|bytes| throng_host::stack_first(&bytes)),
+    })
 }
 
 /// Load every module the plan names, once each.

@@ -40,6 +40,15 @@ pub struct HostOptions {
     /// How each VU's memory is laid out; [`crate::layout_for`] picks it
     /// from the planned VU count.
     pub layout: MemoryLayout,
+    /// Every journey this host will load lays its memory out stack first
+    /// ([`crate::stack_first`], Rust's layout). In the fast layout throng
+    /// then makes the linear memories itself, as it does in the compact
+    /// one, so that a resting VU gives back its guest's stack pages too;
+    /// data segments are copied in instead of mapped copy-on-write, which
+    /// for such small images costs nothing. A journey of another layout
+    /// loaded anyway still runs, without the shared images (a
+    /// JavaScript or Python snapshot would then be copied per VU).
+    pub stack_first: bool,
 }
 
 impl Default for HostOptions {
@@ -52,6 +61,7 @@ impl Default for HostOptions {
             log_rate: 20,
             log: None,
             layout: MemoryLayout::Fast,
+            stack_first: false,
         }
     }
 }
@@ -71,7 +81,7 @@ pub struct Host {
 impl Host {
     /// Build the engine and link the host's imports.
     pub fn new(options: HostOptions) -> Result<Host, LoadError> {
-        let engine = Engine::new(&wasmtime_config(options.layout))
+        let engine = Engine::new(&wasmtime_config(options.layout, options.owns_memories()))
             .map_err(|e| LoadError::Engine(chain(&e)))?;
         let mut linker = Linker::new(&engine);
         Vu::add_to_linker::<VuState, HasSelf<VuState>>(&mut linker, |s| s)
@@ -105,8 +115,16 @@ impl Host {
     }
 }
 
+impl HostOptions {
+    /// Whether throng makes the VUs' linear memories (`memory.rs`), and so
+    /// knows where each lies.
+    pub(crate) fn owns_memories(&self) -> bool {
+        self.layout == MemoryLayout::Compact || self.stack_first
+    }
+}
+
 /// The engine's configuration, each knob with its reason.
-fn wasmtime_config(layout: MemoryLayout) -> Config {
+fn wasmtime_config(layout: MemoryLayout, own_memories: bool) -> Config {
     let mut config = Config::new();
     // Journeys are components of the `throng:vu` world.
     config.wasm_component_model(true);
@@ -150,6 +168,14 @@ fn wasmtime_config(layout: MemoryLayout) -> Config {
         config.memory_guard_size(0);
         config.guard_before_linear_memory(false);
         config.memory_reservation_for_growth(0);
+        config.memory_init_cow(false);
+        config.with_host_memory(Arc::new(Memories));
+    } else if own_memories {
+        // The fast layout's reservation and guard regions, kept, in
+        // memories throng makes (they never move), so that a resting VU
+        // can give back its guest's stack here too. A custom memory
+        // cannot take a copy-on-write image, so data segments are copied:
+        // a few KiB for the stack-first guests this is for.
         config.memory_init_cow(false);
         config.with_host_memory(Arc::new(Memories));
     }

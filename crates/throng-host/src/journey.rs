@@ -10,7 +10,6 @@ use wasmtime::component::Component;
 
 use crate::bindings::VuPre;
 use crate::cache;
-use crate::capacity::MemoryLayout;
 use crate::config::Host;
 use crate::error::{LoadError, chain};
 use crate::memory::StackRegion;
@@ -114,8 +113,10 @@ impl Host {
         let tasks = self.probe_tasks(&pre, path).await?;
         Ok(Journey {
             pre,
-            // Only the compact layout's memories are throng's to release.
-            stack: (self.options.layout == MemoryLayout::Compact)
+            // Only the memories throng makes are throng's to release.
+            stack: self
+                .options
+                .owns_memories()
                 .then(|| StackRegion::find(bytes))
                 .flatten(),
             tasks,

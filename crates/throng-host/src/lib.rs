@@ -52,3 +52,12 @@ pub use imports::log::{LogLevel, LogSink};
 pub use inspect::{Import, ImportStatus, ModuleKind, ModuleReport};
 pub use journey::{CONTRACT_VERSION, Journey, LoadInfo};
 pub use vu::{VuFactory, WasmVu};
+
+/// Whether a component lays its one linear memory out stack first, as
+/// Rust's toolchain does (its shadow stack below every data segment, its
+/// stack pointer named): throng can then give back that stack's pages
+/// while a VU thinks ([`HostOptions::stack_first`]). False for anything
+/// else, and for bytes that do not parse.
+pub fn stack_first(component: &[u8]) -> bool {
+    memory::StackRegion::find(component).is_some()
+}

@@ -23,33 +23,71 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rustix::mm::{Advice, MapFlags, MremapFlags, ProtFlags};
+use rustix::mm::{Advice, MapFlags, MprotectFlags, MremapFlags, ProtFlags};
 use wasmparser::{Name, Parser, Payload, TypeRef, ValType};
 
 /// One linear memory's mapping, wherever it lies now: `mremap` may move
-/// it when it grows.
+/// it when it grows, unless it was made with a reservation.
 struct Mapping {
     base: AtomicUsize,
-    /// Bytes mapped, a multiple of the host page.
+    /// Bytes readable and writable from the base, a multiple of the host
+    /// page.
     mapped: AtomicUsize,
+    /// Bytes reserved from the base (the fast layout's reservation, the
+    /// memory's most), 0 when the mapping moves to grow (the compact
+    /// layout's).
+    reserved: usize,
+    /// Inaccessible bytes after the reservation.
+    guard: usize,
 }
 
 impl Mapping {
-    fn new(len: usize) -> std::io::Result<Mapping> {
+    /// A read-write mapping of `len` bytes; with a `reserved` size it is
+    /// the start of an inaccessible reservation of that size plus `guard`
+    /// bytes, and grows in place.
+    fn new(len: usize, reserved: usize, guard: usize) -> std::io::Result<Mapping> {
         let mapped = round_up(len.max(1));
-        // SAFETY: a fresh anonymous mapping at an address of the kernel's
-        // choosing aliases nothing.
-        let base = unsafe {
-            rustix::mm::mmap_anonymous(
-                std::ptr::null_mut(),
-                mapped,
-                ProtFlags::READ | ProtFlags::WRITE,
-                MapFlags::PRIVATE | MapFlags::NORESERVE,
-            )?
+        let (base, reserved, guard) = if reserved == 0 {
+            // SAFETY: a fresh anonymous mapping at an address of the
+            // kernel's choosing aliases nothing.
+            let base = unsafe {
+                rustix::mm::mmap_anonymous(
+                    std::ptr::null_mut(),
+                    mapped,
+                    ProtFlags::READ | ProtFlags::WRITE,
+                    MapFlags::PRIVATE | MapFlags::NORESERVE,
+                )?
+            };
+            (base, 0, 0)
+        } else {
+            let reserved = round_up(reserved.max(mapped));
+            let guard = round_up(guard);
+            // SAFETY: as above, all of it inaccessible until made
+            // read-write below.
+            let base = unsafe {
+                rustix::mm::mmap_anonymous(
+                    std::ptr::null_mut(),
+                    reserved + guard,
+                    ProtFlags::empty(),
+                    MapFlags::PRIVATE | MapFlags::NORESERVE,
+                )?
+            };
+            // SAFETY: `[base, base + mapped)` lies in the reservation just
+            // made, which nothing else knows of yet.
+            if let Err(e) = unsafe {
+                rustix::mm::mprotect(base, mapped, MprotectFlags::READ | MprotectFlags::WRITE)
+            } {
+                // SAFETY: the reservation is ours alone.
+                let _ = unsafe { rustix::mm::munmap(base, reserved + guard) };
+                return Err(e.into());
+            }
+            (base, reserved, guard)
         };
         Ok(Mapping {
             base: AtomicUsize::new(base as usize),
             mapped: AtomicUsize::new(mapped),
+            reserved,
+            guard,
         })
     }
 
@@ -57,13 +95,39 @@ impl Mapping {
         self.base.load(Ordering::Acquire)
     }
 
-    /// Make the mapping at least `len` bytes long; it may move.
+    /// Bytes the memory may grow to without moving.
+    fn capacity(&self) -> usize {
+        if self.reserved == 0 {
+            self.mapped.load(Ordering::Acquire)
+        } else {
+            self.reserved
+        }
+    }
+
+    /// Make at least `len` bytes readable and writable; a mapping without
+    /// a reservation may move.
     fn grow(&self, len: usize) -> std::io::Result<()> {
         let mapped = self.mapped.load(Ordering::Acquire);
         if len <= mapped {
             return Ok(());
         }
         let new = round_up(len);
+        if self.reserved != 0 {
+            if new > self.reserved {
+                return Err(std::io::ErrorKind::OutOfMemory.into());
+            }
+            // SAFETY: `[base + mapped, base + new)` lies in this memory's
+            // own reservation, inaccessible until now.
+            unsafe {
+                rustix::mm::mprotect(
+                    (self.base() + mapped) as *mut _,
+                    new - mapped,
+                    MprotectFlags::READ | MprotectFlags::WRITE,
+                )?
+            };
+            self.mapped.store(new, Ordering::Release);
+            return Ok(());
+        }
         // SAFETY: the mapping is ours and wasmtime, which asked for the
         // growth, holds no pointer into it across the call: it reloads the
         // base afterwards. The pages past the old end are zero-filled.
@@ -78,11 +142,14 @@ impl Mapping {
 
 impl Drop for Mapping {
     fn drop(&mut self) {
+        let len = if self.reserved == 0 {
+            self.mapped.load(Ordering::Acquire)
+        } else {
+            self.reserved + self.guard
+        };
         // SAFETY: this is the mapping's last owner: wasmtime's memory and
         // the VU are both gone.
-        let _ = unsafe {
-            rustix::mm::munmap(self.base() as *mut _, self.mapped.load(Ordering::Acquire))
-        };
+        let _ = unsafe { rustix::mm::munmap(self.base() as *mut _, len) };
     }
 }
 
@@ -97,14 +164,18 @@ thread_local! {
     static MADE: Cell<(usize, Option<Arc<Mapping>>)> = const { Cell::new((0, None)) };
 }
 
-/// Makes the linear memories of every store in the compact layout.
+/// Makes the linear memories of every store in the compact layout, and
+/// in the fast one when every journey lays its memory out stack first.
 pub(crate) struct Memories;
 
 // SAFETY: each memory is a fresh, zero-filled, read-write mapping of at
-// least the size asked, with no guard region after it, which is what the
-// compact layout's configuration (no reservation, no guard, memories that
-// may move) tells the compiled code to expect: it checks bounds itself and
-// reloads the base after a growth.
+// least the size asked. Asked for no reservation (the compact layout), it
+// has no guard region after it and may move, which is what that
+// configuration tells the compiled code to expect: it checks bounds
+// itself and reloads the base after a growth. Asked for a reservation
+// (the fast layout), the mapping reserves that many bytes plus the guard,
+// inaccessible past the memory's size, and never moves, so the compiled
+// code may leave out the bounds checks the reservation and guard cover.
 unsafe impl wasmtime::MemoryCreator for Memories {
     fn new_memory(
         &self,
@@ -114,13 +185,16 @@ unsafe impl wasmtime::MemoryCreator for Memories {
         reserved_size_in_bytes: Option<usize>,
         guard_size_in_bytes: usize,
     ) -> Result<Box<dyn wasmtime::LinearMemory>, String> {
-        if guard_size_in_bytes != 0 || reserved_size_in_bytes.is_some_and(|r| r != 0) {
+        let reserved = reserved_size_in_bytes.unwrap_or(0);
+        if reserved == 0 && guard_size_in_bytes != 0 {
             return Err(format!(
-                "throng's memories have no guard region or reservation \
-                 (asked: a {guard_size_in_bytes}-byte guard, a {reserved_size_in_bytes:?}-byte reservation)"
+                "throng's memories have a guard region only after a reservation \
+                 (asked: a {guard_size_in_bytes}-byte guard and no reservation)"
             ));
         }
-        let mapping = Arc::new(Mapping::new(minimum).map_err(|e| e.to_string())?);
+        let mapping = Arc::new(
+            Mapping::new(minimum, reserved, guard_size_in_bytes).map_err(|e| e.to_string())?,
+        );
         let (count, _) = MADE.take();
         MADE.set((count + 1, Some(mapping.clone())));
         Ok(Box::new(Memory {
@@ -145,7 +219,7 @@ unsafe impl wasmtime::LinearMemory for Memory {
     }
 
     fn byte_capacity(&self) -> usize {
-        self.mapping.mapped.load(Ordering::Acquire)
+        self.mapping.capacity()
     }
 
     fn grow_to(&mut self, new_size: usize) -> wasmtime::Result<()> {
@@ -418,18 +492,45 @@ mod tests {
     }
 
     #[test]
-    fn memories_with_a_guard_or_a_reservation_are_refused() {
+    fn a_guard_without_a_reservation_is_refused() {
         let ty = MemoryType::new(1, None);
-        assert!(
-            Memories
-                .new_memory(ty.clone(), 65536, None, Some(0), 4096)
-                .is_err()
-        );
-        assert!(
-            Memories
-                .new_memory(ty, 65536, None, Some(1 << 32), 0)
-                .is_err()
-        );
+        assert!(Memories.new_memory(ty, 65536, None, Some(0), 4096).is_err());
+    }
+
+    /// The fast layout's memory: 64 KiB usable of a 1 MiB reservation and
+    /// a 64 KiB guard. It grows in place up to the reservation and no
+    /// further; its stack is given back as the compact layout's is.
+    #[test]
+    fn a_reserved_memory_grows_in_place_up_to_its_reservation() {
+        MADE.take();
+        let mut memory = Memories
+            .new_memory(
+                MemoryType::new(1, None),
+                64 << 10,
+                None,
+                Some(1 << 20),
+                64 << 10,
+            )
+            .unwrap();
+        let (_, mapping) = MADE.take();
+        let vu = VuMemory(mapping.unwrap());
+        assert_eq!(memory.byte_size(), 64 << 10);
+        assert_eq!(memory.byte_capacity(), 1 << 20);
+        let base = memory.as_ptr();
+        write(&mut *memory, 0, &[0xA5; 64 << 10]);
+        memory.grow_to(512 << 10).unwrap();
+        assert_eq!(memory.as_ptr(), base, "grown in place");
+        let now = bytes(&*memory);
+        assert!(now[..64 << 10].iter().all(|&b| b == 0xA5));
+        assert!(now[64 << 10..].iter().all(|&b| b == 0));
+        write(&mut *memory, (512 << 10) - 1, b"!");
+        assert!(memory.grow_to((1 << 20) + 4096).is_err());
+        memory.grow_to(1 << 20).unwrap();
+        let mut store = wasmtime::Store::new(&wasmtime::Engine::default(), ());
+        vu.release_stack(StackRegion { top: 32 << 10 }, &mut store);
+        let now = bytes(&*memory);
+        assert!(now[..32 << 10].iter().all(|&b| b == 0));
+        assert!(now[32 << 10..64 << 10].iter().all(|&b| b == 0xA5));
     }
 
     #[tokio::test]

@@ -54,14 +54,16 @@ async fn clinicians_rest_and_go_on(journey: &OsStr, vus: u64, iterations: u64, l
     check!(run, !target.stats().by_status.contains_key(&401));
 }
 
+/// A resting Rust VU also gives back its guest's shadow stack, in its
+/// linear memory (`memory.rs` in throng-host): the guest's heap and data,
+/// just above it, must come through intact. In the fast layout throng
+/// makes the memories for that when every journey is laid out stack
+/// first, as the clinician is; in the compact layout always.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rust_vu_goes_on_after_giving_back_its_stack() {
     clinicians_rest_and_go_on(JOURNEY_CLINICIAN.as_ref(), 4, 3, "fast").await;
 }
 
-/// In the compact layout a resting Rust VU also gives back its guest's
-/// shadow stack, in its linear memory (`memory.rs` in throng-host): the
-/// guest's heap and data, just above it, must come through intact.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rust_vu_goes_on_after_giving_back_its_guest_stack_too() {
     clinicians_rest_and_go_on(JOURNEY_CLINICIAN.as_ref(), 4, 3, "compact").await;

@@ -1,4 +1,6 @@
-//! Linear memories of the compact layout, made by throng.
+//! Linear memories made by throng: always in the compact layout, and in
+//! the fast one when every journey is laid out stack first
+//! ([`crate::HostOptions::stack_first`]).
 //!
 //! In the compact layout ([`crate::MemoryLayout::Compact`]) a linear
 //! memory is one mapping of its own size. wasmtime's own memory of that
@@ -6,7 +8,10 @@
 //! and the copy makes every page of the old size resident: a guest whose
 //! heap outgrows its first megabyte would then hold its whole shadow
 //! stack region. throng's memories ([`Memories`]) grow with `mremap`,
-//! which moves the pages the guest touched and nothing else.
+//! which moves the pages the guest touched and nothing else. In the fast
+//! layout a memory is wasmtime's reservation and guard, inaccessible past
+//! the memory's size and grown in place with `mprotect`; its data is
+//! copied in, since such a memory cannot take a copy-on-write image.
 //!
 //! Knowing where each VU's memory lies lets a VU about to think give back
 //! its guest's stack pages too ([`VuMemory::release_stack`]), as it gives

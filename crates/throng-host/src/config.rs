@@ -81,8 +81,8 @@ pub struct Host {
 impl Host {
     /// Build the engine and link the host's imports.
     pub fn new(options: HostOptions) -> Result<Host, LoadError> {
-        let engine = Engine::new(&wasmtime_config(options.layout, options.owns_memories()))
-            .map_err(|e| LoadError::Engine(chain(&e)))?;
+        let engine =
+            Engine::new(&wasmtime_config(&options)).map_err(|e| LoadError::Engine(chain(&e)))?;
         let mut linker = Linker::new(&engine);
         Vu::add_to_linker::<VuState, HasSelf<VuState>>(&mut linker, |s| s)
             .map_err(|e| LoadError::Engine(chain(&e)))?;
@@ -124,7 +124,7 @@ impl HostOptions {
 }
 
 /// The engine's configuration, each knob with its reason.
-fn wasmtime_config(layout: MemoryLayout, own_memories: bool) -> Config {
+fn wasmtime_config(options: &HostOptions) -> Config {
     let mut config = Config::new();
     // Journeys are components of the `throng:vu` world.
     config.wasm_component_model(true);
@@ -156,26 +156,23 @@ fn wasmtime_config(layout: MemoryLayout, own_memories: bool) -> Config {
     // throng makes those stacks, so that a VU can give its stack's pages
     // back while it thinks (`stacks.rs`).
     config.with_host_stack(Arc::new(Stacks));
-    if layout == MemoryLayout::Compact {
+    if options.layout == MemoryLayout::Compact {
         // Many VUs (`capacity.rs`): each linear memory is one mapping of
         // its own size, with no reservation or guard regions around it
-        // (bounds are checked by the compiled code), grown by moving it,
-        // and its data segments are copied rather than mapped
-        // copy-on-write. Adjacent memories can even share a mapping.
-        // throng makes these memories (`memory.rs`): they grow without
-        // copying, and a resting VU can give back its guest's stack.
+        // (bounds are checked by the compiled code), grown by moving it.
+        // Adjacent memories can even share a mapping.
         config.memory_reservation(0);
         config.memory_guard_size(0);
         config.guard_before_linear_memory(false);
         config.memory_reservation_for_growth(0);
-        config.memory_init_cow(false);
-        config.with_host_memory(Arc::new(Memories));
-    } else if own_memories {
-        // The fast layout's reservation and guard regions, kept, in
-        // memories throng makes (they never move), so that a resting VU
-        // can give back its guest's stack here too. A custom memory
-        // cannot take a copy-on-write image, so data segments are copied:
-        // a few KiB for the stack-first guests this is for.
+    }
+    if options.owns_memories() {
+        // throng makes the memories (`memory.rs`), so a resting VU can
+        // give back its guest's stack: in the compact layout they grow
+        // without copying; in the fast one they keep its reservation and
+        // guard and never move. A custom memory cannot take a
+        // copy-on-write image, so data segments are copied in: a few KiB
+        // for the stack-first guests the fast layout does this for.
         config.memory_init_cow(false);
         config.with_host_memory(Arc::new(Memories));
     }

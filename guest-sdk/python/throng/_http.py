@@ -140,11 +140,33 @@ class Client:
         `ignore_response_headers=True` leaves the response's headers out
         (nothing is copied for a journey that never reads them).
         Raises `RequestError` when there is no response."""
-        req = self._build(method, url, params, headers, json, data, name, tags, timeout, discard)
+        req = self._build(
+            method,
+            url,
+            params=params,
+            headers=headers,
+            json=json,
+            data=data,
+            name=name,
+            tags=tags,
+            timeout=timeout,
+            discard=discard,
+        )
         send = _http.send_ignoring_headers if ignore_response_headers else _http.send
         return _exchange(req.method, req.url, lambda: send(req))
 
     def prepare(
+        self, method: str, url: str, *, ignore_response_headers: bool = False, **kw: Any
+    ) -> "PreparedRequest":
+        """Keep a request to send it again and again: the host keeps it,
+        checked, and each `send()` passes it only a handle, with nothing
+        built or copied per request. Takes what `request` takes; the
+        client's `headers` are those of now. For a journey that repeats one
+        fixed request: prepare it once, in `on_start`."""
+        req = self._build(method, url, **kw)
+        return PreparedRequest(req, _http.PreparedRequest(req, not ignore_response_headers))
+
+    def _build(
         self,
         method: str,
         url: str,
@@ -157,28 +179,6 @@ class Client:
         tags: Tags = None,
         timeout: Optional[float] = None,
         discard: bool = False,
-        ignore_response_headers: bool = False,
-    ) -> "PreparedRequest":
-        """Keep a request to send it again and again: the host keeps it,
-        checked, and each `send()` passes it only a handle, with nothing
-        built or copied per request. Takes what `request` takes; the
-        client's `headers` are those of now. For a journey that repeats one
-        fixed request: prepare it once, in `on_start`."""
-        req = self._build(method, url, params, headers, json, data, name, tags, timeout, discard)
-        return PreparedRequest(req, _http.PreparedRequest(req, not ignore_response_headers))
-
-    def _build(
-        self,
-        method: str,
-        url: str,
-        params: Optional[Mapping[str, object]],
-        headers: Headers,
-        json: Any,
-        data: Union[bytes, str, Mapping[str, object], None],
-        name: Optional[str],
-        tags: Tags,
-        timeout: Optional[float],
-        discard: bool,
     ) -> "_http.Request":
         full = self._url(url)
         if params:

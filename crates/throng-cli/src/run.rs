@@ -303,7 +303,10 @@ pub async fn execute(
         });
     }
     let recorders: Vec<Arc<Metrics>> = entries.iter().map(|e| e.metrics.clone()).collect();
-    let run = Run::new(entries);
+    // The run's clock: the results' duration, the abort watcher's delays
+    // and the snapshots all count from here.
+    let began = std::time::Instant::now();
+    let run = Run::new(entries).with_start(began);
     let lives = run.live();
     let signals = tokio::spawn(stop_on_signals(run.control(), output.quiet));
 
@@ -334,7 +337,6 @@ pub async fn execute(
     let progress = progress::spawn(ProgressMode::detect(output.quiet), live_source);
     log.attach(progress.handle());
     let started_at = SystemTime::now();
-    let began = std::time::Instant::now();
     let sampler = crate::health::Sampler::start();
     let _trimmer = crate::trim::Trimmer::start();
     let watcher = AbortWatcher::spawn(

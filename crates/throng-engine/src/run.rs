@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::executor::Model;
 use crate::live::{ScenarioLive, ScenarioState};
 use crate::plan::Scenario;
-use crate::scenario::{GIVE_UP_AFTER, ScenarioCtx};
+use crate::scenario::{GIVE_UP_AFTER, ScenarioCtx, StartWave};
 use crate::tasks::TaskPicker;
 use crate::vu::VuFactory;
 use crate::{closed, open};
@@ -37,6 +37,7 @@ pub struct Run<F> {
     lives: Vec<Arc<ScenarioLive>>,
     control: RunControl,
     seed: u64,
+    start: Option<Instant>,
 }
 
 /// Stops a run from outside (a Ctrl-C handler, a threshold).
@@ -142,12 +143,22 @@ impl<F: VuFactory> Run<F> {
             lives,
             control: RunControl::default(),
             seed: rand::random(),
+            start: None,
         }
     }
 
     /// Fix the seed of the VUs' random choices (tasks, think time).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Count the run's time (its `elapsed`, the timeline) from `start`
+    /// instead of from [`execute`](Self::execute): a caller that times
+    /// other things from its own start (a threshold's delay) then reads the
+    /// same clock as the results.
+    pub fn with_start(mut self, start: std::time::Instant) -> Self {
+        self.start = Some(Instant::from_std(start));
         self
     }
 
@@ -172,7 +183,7 @@ impl<F: VuFactory> Run<F> {
                 .map_err(|e| RunError::Tasks(format!("scenario `{}`: {e}", entry.scenario.name)))?;
             pickers.push(picker);
         }
-        let plan_start = Instant::now();
+        let plan_start = self.start.unwrap_or_else(Instant::now);
         let done: Vec<_> = self.entries.iter().map(|_| watch::channel(false)).collect();
         let recorders: Vec<(Arc<Metrics>, Arc<ScenarioLive>)> = self
             .entries
@@ -211,6 +222,7 @@ impl<F: VuFactory> Run<F> {
                 give_up_after: GIVE_UP_AFTER.max(2 * u64::from(entry.scenario.executor.max_vus())),
                 gave_up: OnceLock::new(),
                 run_stop: self.control.stop.clone(),
+                wave: StartWave::default(),
             });
             first_vu_id += entry.scenario.executor.max_vus();
             let finished = done[i].0.clone();

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use crate::executor::{Budget, Closed};
 use crate::live::ScenarioState;
-use crate::scenario::{Ran, ScenarioCtx, vu_rng};
+use crate::scenario::{Ran, ScenarioCtx, StartWave, vu_rng};
 use crate::vu::VuFactory;
 
 /// Run the scenario; returns when every VU has ended.
@@ -57,6 +57,11 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, model: Closed, g
             }
         }
     }
+    if barrier {
+        ctx.wave.release(ctx.vus_started.load(Ordering::Relaxed));
+    } else {
+        ctx.wave.none();
+    }
     let start = Instant::now();
     ctx.live.set_state(ScenarioState::Running);
     let _ = start_tx.send(Some(start));
@@ -82,6 +87,15 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, model: Closed, g
     ctx.stop.cancel();
 }
 
+/// A VU of the start wave that has not yet ended its first iteration.
+struct WaveTicket<'a>(&'a StartWave);
+
+impl Drop for WaveTicket<'_> {
+    fn drop(&mut self) {
+        self.0.one_done();
+    }
+}
+
 /// One VU of the pool.
 struct VuLoop<F> {
     ctx: Arc<ScenarioCtx<F>>,
@@ -104,10 +118,14 @@ impl<F: VuFactory> VuLoop<F> {
             return;
         }
         let made = ctx.ready_vu(self.index).await;
+        let in_wave = self.ready.is_some();
         if let Some(ready) = self.ready.take() {
             let _ = ready.send(());
         }
         let Some(mut vu) = made else { return };
+        // Counts this VU out of the start wave after its first iteration,
+        // or whenever it leaves without one.
+        let mut wave = in_wave.then(|| WaveTicket(&ctx.wave));
         if self.start.wait_for(Option::is_some).await.is_err() {
             return;
         }
@@ -134,6 +152,7 @@ impl<F: VuFactory> VuLoop<F> {
                 },
             }
             done += 1;
+            drop(wave.take());
             // No pause after the last iteration of a budget.
             if self.budget_left(done) {
                 ctx.pause(&mut vu, &mut rng, began).await;

@@ -44,6 +44,6 @@ pub use plan::{
     Executor, MAX_DURATION, MAX_VUS, Plan, PlanError, Scenario, Stage, Start, ThinkTime,
 };
 pub use run::{Run, RunControl, RunError, RunStats, ScenarioEntry, ScenarioStats};
-pub use scenario::GIVE_UP_AFTER;
+pub use scenario::{GIVE_UP_AFTER, REST_DEFER};
 pub use tasks::TaskPicker;
 pub use vu::{REST_AFTER, TaskInfo, VirtualUser, VuError, VuFactory, VuInfo};

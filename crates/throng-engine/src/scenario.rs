@@ -46,6 +46,48 @@ pub(crate) struct ScenarioCtx<F> {
     pub gave_up: OnceLock<String>,
     /// Stops the whole run gracefully (the run's stop, not the scenario's).
     pub run_stop: CancellationToken,
+    /// The VUs a start barrier released together, until each has ended its
+    /// first iteration.
+    pub wave: StartWave,
+}
+
+/// The VUs a start barrier releases at once, until each has ended its
+/// first iteration. While any has not, a VU about to pause gives back only
+/// what costs no system call ([`VirtualUser::rest`]) and waits (at most
+/// [`REST_DEFER`]) before giving back pages
+/// ([`VirtualUser::release_pages`]): that work takes the core from VUs
+/// still connecting, whose first requests then come later (BENCHMARKS.md,
+/// (c)).
+#[derive(Default)]
+pub(crate) struct StartWave {
+    left: AtomicU32,
+    over: CancellationToken,
+}
+
+/// The longest a VU's pages wait for its start wave: bounds what is held
+/// when a first iteration hangs.
+pub const REST_DEFER: Duration = Duration::from_secs(5);
+
+impl StartWave {
+    /// `vus` VUs are released now; with none, the wave is over.
+    pub fn release(&self, vus: u32) {
+        self.left.store(vus, Ordering::Relaxed);
+        if vus == 0 {
+            self.over.cancel();
+        }
+    }
+
+    /// There is no start wave (VUs start one by one).
+    pub fn none(&self) {
+        self.over.cancel();
+    }
+
+    /// One VU of the wave ended its first iteration, or left without one.
+    pub fn one_done(&self) {
+        if self.left.fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.over.cancel();
+        }
+    }
 }
 
 /// A scenario stops the run when this many of its iterations, and at least
@@ -163,6 +205,17 @@ impl<F: VuFactory> ScenarioCtx<F> {
         };
         if until.saturating_duration_since(now) >= REST_AFTER {
             vu.rest();
+            if !self.wave.over.is_cancelled() {
+                tokio::select! {
+                    biased;
+                    _ = self.stop.cancelled() => return,
+                    _ = self.wave.over.cancelled() => {}
+                    _ = tokio::time::sleep_until(until.min(now + REST_DEFER)) => {}
+                }
+            }
+            if until.saturating_duration_since(Instant::now()) >= REST_AFTER {
+                vu.release_pages();
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep_until(until) => {}

@@ -69,8 +69,17 @@ pub trait VirtualUser: Send + 'static {
     /// Once after the last iteration.
     fn on_stop(&mut self) -> impl Future<Output = ()> + Send;
     /// The VU is about to wait at least [`REST_AFTER`] before its next
-    /// call: a chance to give back memory it only needs while it runs.
+    /// call: a chance to free memory it only needs while it runs (buffers
+    /// going back to the process's allocator).
     fn rest(&mut self) {}
+    /// After [`rest`](Self::rest), once no VU released with this one is
+    /// still in its first iteration (at most [`REST_DEFER`] later), and
+    /// only if the pause still has [`REST_AFTER`] to go: give the system
+    /// the pages only a running call uses (stacks). That costs system calls
+    /// now and page faults on the next call, so it waits for the start.
+    ///
+    /// [`REST_DEFER`]: crate::REST_DEFER
+    fn release_pages(&mut self) {}
 }
 
 /// Pauses at least this long let a VU [`rest`](VirtualUser::rest).

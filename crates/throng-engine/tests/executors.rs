@@ -27,6 +27,7 @@ enum Work {
 }
 
 struct FakeVu {
+    id: u32,
     work: Work,
     fail_every: Option<(u64, bool)>,
     start: Start_,
@@ -49,11 +50,21 @@ struct Counters {
     rested: AtomicU64,
 }
 
+/// One VU's first iteration takes longer than the others'.
+#[derive(Clone, Copy)]
+struct SlowFirst {
+    vu: u32,
+    takes: Duration,
+}
+
 struct Shared {
     counters: Counters,
     epoch: Instant,
     /// Iteration start times, in ms since `epoch`.
     starts: std::sync::Mutex<Vec<u64>>,
+    /// When each VU gave back its pages: (VU id, ms since `epoch`).
+    released: std::sync::Mutex<Vec<(u32, u64)>>,
+    slow_first: Option<SlowFirst>,
 }
 
 impl VirtualUser for FakeVu {
@@ -77,6 +88,10 @@ impl VirtualUser for FakeVu {
             .unwrap()
             .push(now.as_millis() as u64);
         match self.work {
+            _ if n == 0 && self.shared.slow_first.is_some_and(|s| s.vu == self.id) => {
+                let slow = self.shared.slow_first.unwrap();
+                tokio::time::sleep(slow.takes).await
+            }
             Work::Sleep(d) => tokio::time::sleep(d).await,
             Work::Freeze { normal, from, len } => {
                 if now >= from && now < from + len {
@@ -100,6 +115,10 @@ impl VirtualUser for FakeVu {
     fn rest(&mut self) {
         self.shared.counters.rested.fetch_add(1, Ordering::Relaxed);
     }
+    fn release_pages(&mut self) {
+        let at = self.shared.epoch.elapsed().as_millis() as u64;
+        self.shared.released.lock().unwrap().push((self.id, at));
+    }
 }
 
 struct Factory {
@@ -120,6 +139,8 @@ impl Factory {
             counters: Counters::default(),
             epoch: Instant::now(),
             starts: Default::default(),
+            released: Default::default(),
+            slow_first: None,
         });
         Arc::new(Factory {
             work,
@@ -140,9 +161,10 @@ impl VuFactory for Factory {
     fn tasks(&self) -> &[TaskInfo] {
         &self.tasks
     }
-    async fn create(&self, _info: VuInfo) -> Result<FakeVu, VuError> {
+    async fn create(&self, info: VuInfo) -> Result<FakeVu, VuError> {
         self.shared.counters.created.fetch_add(1, Ordering::Relaxed);
         Ok(FakeVu {
+            id: info.id,
             work: self.work,
             fail_every: self.fail_every,
             start: self.start,
@@ -653,6 +675,100 @@ async fn a_vu_rests_before_long_pauses_only() {
         assert_eq!(factory.count(|c| &c.iterations), 12);
         assert_eq!(factory.count(|c| &c.rested), rests, "{think:?}");
     }
+}
+
+/// A factory whose VU `slow.vu` takes `slow.takes` over its first
+/// iteration, every other iteration 100 ms.
+fn slow_first(slow: SlowFirst) -> Arc<Factory> {
+    let shared = Arc::new(Shared {
+        counters: Counters::default(),
+        epoch: Instant::now(),
+        starts: Default::default(),
+        released: Default::default(),
+        slow_first: Some(slow),
+    });
+    Arc::new(Factory {
+        work: Work::Sleep(ms(100)),
+        fail_every: None,
+        start: Start_::default(),
+        shared,
+        tasks: Vec::new(),
+    })
+}
+
+/// Runs 4 VUs x 3 iterations, thinking 2 s, VU 1's first iteration taking
+/// `first`; returns when each VU gave back its pages, in ms.
+async fn releases_with_a_slow_first(first: Duration, think: Duration) -> Vec<(u32, u64)> {
+    let factory = slow_first(SlowFirst {
+        vu: 1,
+        takes: first,
+    });
+    let mut scenario = scenario(Executor::PerVuIterations {
+        vus: 4,
+        iterations: 3,
+        max_duration: secs(600),
+    });
+    scenario.think_time = Some(ThinkTime::Constant(think));
+    run(scenario, &factory, &Arc::new(Metrics::new())).await;
+    assert_eq!(factory.count(|c| &c.iterations), 12);
+    // Buffers go at once: every pause rests.
+    assert_eq!(factory.count(|c| &c.rested), 8);
+    let mut released = factory.shared.released.lock().unwrap().clone();
+    released.sort();
+    released
+}
+
+#[tokio::test(start_paused = true)]
+async fn pages_wait_until_every_vu_has_ended_its_first_iteration() {
+    // VU 1's first iteration ends at 1.5 s; the others pause from 0.1 s to
+    // 2.1 s and give back their pages at 1.5 s, not at 0.1 s.
+    let released = releases_with_a_slow_first(ms(1_500), secs(2)).await;
+    assert_eq!(
+        released,
+        [
+            (1, 1_500),
+            (1, 3_600),
+            (2, 1_500),
+            (2, 2_200),
+            (3, 1_500),
+            (3, 2_200),
+            (4, 1_500),
+            (4, 2_200),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn pages_stay_when_the_wave_ends_too_close_to_the_pause_s_end() {
+    // At 1.8 s the others' pauses have 300 ms left, less than REST_AFTER:
+    // their first pause gives back nothing.
+    let released = releases_with_a_slow_first(ms(1_800), secs(2)).await;
+    assert_eq!(
+        released,
+        [(1, 1_800), (1, 3_900), (2, 2_200), (3, 2_200), (4, 2_200)]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn pages_wait_for_the_wave_at_most_rest_defer() {
+    // VU 1's first iteration hangs for 30 s: the others give back their
+    // pages REST_DEFER into each of their 10 s pauses.
+    let released = releases_with_a_slow_first(secs(30), secs(10)).await;
+    let defer = throng_engine::REST_DEFER.as_millis() as u64;
+    let (first, second) = (100 + defer, 10_200 + defer);
+    assert_eq!(
+        released,
+        [
+            (1, 30_000),
+            (1, 40_100),
+            (2, first),
+            (2, second),
+            (3, first),
+            (3, second),
+            (4, first),
+            (4, second),
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -257,6 +257,9 @@ impl VirtualUser for WasmVu {
     fn rest(&mut self) {
         self.timer.drop_timer();
         self.store.data_mut().rest_http();
+    }
+
+    fn release_pages(&mut self) {
         if let Some(stack) = &self.stack {
             stack.release(&mut self.store);
         }

@@ -57,11 +57,13 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, model: Closed, g
             }
         }
     }
-    if barrier {
-        ctx.wave.release(ctx.vus_started.load(Ordering::Relaxed));
+    // Without a barrier VUs start one by one: there is no wave.
+    let released = if barrier {
+        ctx.vus_started.load(Ordering::Relaxed)
     } else {
-        ctx.wave.none();
-    }
+        0
+    };
+    ctx.wave.release(released);
     let start = Instant::now();
     ctx.live.set_state(ScenarioState::Running);
     let _ = start_tx.send(Some(start));

@@ -69,17 +69,13 @@ pub(crate) struct StartWave {
 pub const REST_DEFER: Duration = Duration::from_secs(5);
 
 impl StartWave {
-    /// `vus` VUs are released now; with none, the wave is over.
+    /// `vus` VUs are released now; with none (or no barrier), the wave is
+    /// over.
     pub fn release(&self, vus: u32) {
         self.left.store(vus, Ordering::Relaxed);
         if vus == 0 {
             self.over.cancel();
         }
-    }
-
-    /// There is no start wave (VUs start one by one).
-    pub fn none(&self) {
-        self.over.cancel();
     }
 
     /// One VU of the wave ended its first iteration, or left without one.
@@ -203,7 +199,8 @@ impl<F: VuFactory> ScenarioCtx<F> {
             ThinkTime::Uniform(lo, hi) => now + rng.random_range(lo..=hi),
             ThinkTime::Pacing(every) => began + every,
         };
-        if until.saturating_duration_since(now) >= REST_AFTER {
+        let mut left = until.saturating_duration_since(now);
+        if left >= REST_AFTER {
             vu.rest();
             if !self.wave.over.is_cancelled() {
                 tokio::select! {
@@ -212,8 +209,9 @@ impl<F: VuFactory> ScenarioCtx<F> {
                     _ = self.wave.over.cancelled() => {}
                     _ = tokio::time::sleep_until(until.min(now + REST_DEFER)) => {}
                 }
+                left = until.saturating_duration_since(Instant::now());
             }
-            if until.saturating_duration_since(Instant::now()) >= REST_AFTER {
+            if left >= REST_AFTER {
                 vu.release_pages();
             }
         }

@@ -56,7 +56,9 @@ pub struct VuState {
     pub(crate) stderr: StderrTail,
     /// The fiber stack the VU's calls run on, once known (`stacks.rs`).
     pub(crate) stack: Option<VuStack>,
-    wasi: WasiCtx,
+    /// Made on the guest's first WASI call: a journey that makes none (the
+    /// `--url` journey) never pays for its random generator and streams.
+    wasi: Option<Box<WasiCtx>>,
     wasi_http: WasiHttpCtx,
     wasi_http_hooks: Hooks,
     table: ResourceTable,
@@ -97,7 +99,7 @@ impl VuState {
             metrics: Some(setup.metrics),
             feeders: setup.feeders,
             data_cursor,
-            wasi: locked_down_wasi(&log, &stderr),
+            wasi: None,
             log,
             transactions: Vec::new(),
             task: String::new(),
@@ -143,7 +145,7 @@ impl VuState {
             warned: Arc::default(),
             limits: VuLimits::new(host.options.max_memory),
             deadline: None,
-            wasi: locked_down_wasi(&LogGate::new(None, 0, 0), &StderrTail::default()),
+            wasi: None,
             stderr: StderrTail::default(),
             stack: None,
             wasi_http: WasiHttpCtx::new(),
@@ -179,8 +181,12 @@ fn locked_down_wasi(log: &LogGate, stderr: &StderrTail) -> WasiCtx {
 
 impl WasiView for VuState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        let (log, stderr) = (&self.log, &self.stderr);
+        let ctx = self
+            .wasi
+            .get_or_insert_with(|| Box::new(locked_down_wasi(log, stderr)));
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx,
             table: &mut self.table,
         }
     }
@@ -196,5 +202,22 @@ impl WasiHttpView for VuState {
             table: &mut self.table,
             hooks: &mut self.wasi_http_hooks,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HostOptions;
+
+    #[test]
+    fn wasi_is_made_on_the_guest_s_first_call_and_kept() {
+        let host = Host::new(HostOptions::default()).unwrap();
+        let mut state = VuState::probe(&host);
+        assert!(state.wasi.is_none(), "a VU starts without WASI");
+        let first: *const WasiCtx = WasiView::ctx(&mut state).ctx;
+        assert!(state.wasi.is_some());
+        let again: *const WasiCtx = WasiView::ctx(&mut state).ctx;
+        assert_eq!(first, again, "the second call made a new context");
     }
 }

@@ -9,6 +9,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod allow;
+mod arena;
 mod args;
 mod compare;
 mod demo;
@@ -49,9 +50,14 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // One worker per core the process may run on (tokio's own default),
+    // named here so the allocator can be set up for it first.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    arena::one_arena_for_one_worker(workers);
     // Worker threads write the requests of their VUs in batches, as they
     // run out of tasks (throng-http's `batch_writes`).
     let runtime = match throng_http::batch_writes(&mut tokio::runtime::Builder::new_multi_thread())
+        .worker_threads(workers)
         .enable_all()
         .build()
     {

@@ -268,3 +268,95 @@ impl VirtualUser for WasmVu {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::{HostOptions, MemoryLayout};
+
+    const QUICK_GET: &[u8] = include_bytes!("../../throng-cli/assets/quick-get.wasm");
+
+    /// A server on 127.0.0.1 that answers every request with `200 OK`.
+    async fn server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut chunk = [0u8; 1024];
+                    loop {
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            seen.drain(..end + 4);
+                            let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if conn.write_all(reply).await.is_err() {
+                                return;
+                            }
+                        }
+                        match conn.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                });
+            }
+        });
+        url
+    }
+
+    /// A resting VU of the `--url` journey keeps one page of its linear
+    /// memory in either layout: quick-get's build script puts its data in
+    /// the initial memory's last page, and what its heap holds after
+    /// `on_start` and its iterations fits there beside the allocator's
+    /// footer, so the memory never grows (BENCHMARKS.md, (b)).
+    #[tokio::test]
+    async fn a_resting_quick_get_vu_keeps_one_page_of_its_memory() {
+        let url = server().await;
+        for layout in [MemoryLayout::Compact, MemoryLayout::Fast] {
+            let host = Host::new(HostOptions {
+                layout,
+                stack_first: true,
+                use_cache: false,
+                ..HostOptions::default()
+            })
+            .unwrap();
+            let journey = host
+                .load_bytes(Path::new("quick-get.wasm"), QUICK_GET)
+                .await
+                .unwrap();
+            let factory = VuFactory::new(
+                &host,
+                journey,
+                throng_http::Client::new(throng_http::ClientOptions::default()).unwrap(),
+                Arc::new(Metrics::new()),
+                BTreeMap::from([("url".to_owned(), url.clone())]),
+            );
+            let info = VuInfo {
+                id: 1,
+                scenario: Arc::from("quick"),
+            };
+            let mut vu = throng_engine::VuFactory::create(&factory, info)
+                .await
+                .unwrap();
+            vu.on_start().await.unwrap();
+            for n in 1..=20 {
+                vu.iteration("", n).await.unwrap();
+            }
+            vu.rest();
+            vu.release_pages();
+            let (memory, _) = vu.guest_stack.as_ref().expect("throng made the memory");
+            let (bytes, resident) = memory.resident();
+            assert_eq!(bytes, 17 * 65536, "{layout:?}: the memory grew");
+            assert_eq!(
+                resident, 1,
+                "{layout:?}: a resting quick-get VU keeps {resident} pages of its memory; \
+                 its data and resting heap must fit in the last page (the stack size in \
+                 crates/throng-cli/quick-get/build.rs)"
+            );
+        }
+    }
+}

@@ -79,20 +79,22 @@
 //! the static data, the heap's first page and, at the end of the initial
 //! memory, the allocator's footer. Rust puts a 1 MiB stack first, so for a
 //! small journey these are three 4 KiB pages with a dozen untouched ones
-//! between. A journey whose static data and resting heap fit in 8 KiB can
-//! keep two instead by linking with a stack 8 KiB short of its initial
-//! memory (17 wasm pages for most), in a `build.rs`:
+//! between. A journey whose static data and resting heap fit in 4 KiB can
+//! keep one instead by linking with a stack 4 KiB short of its initial
+//! memory (17 wasm pages for most), in a `build.rs` (8 KiB short keeps two
+//! and leaves room for 8 KiB):
 //!
 //! ```ignore
 //! fn main() {
-//!     println!("cargo::rustc-cdylib-link-arg=-zstack-size={}", 17 * 65536 - 8192);
+//!     println!("cargo::rustc-cdylib-link-arg=-zstack-size={}", 17 * 65536 - 4096);
 //! }
 //! ```
 //!
-//! throng's own `--url` journey does this (4 KiB less per VU at 10,000
-//! VUs, BENCHMARKS.md). The stack grows, so nothing runs out sooner; with
-//! more data the linker grows the initial memory and the saving is simply
-//! not there.
+//! throng's own `--url` journey does this, built with `lto = true` (its
+//! data is 3.6 KiB): 8 KiB less per VU at 10,000 VUs, BENCHMARKS.md. The
+//! stack grows, so nothing runs out sooner; with more data the linker
+//! grows the initial memory and the saving is simply not there, and a heap
+//! that outgrows the room left grows the memory and touches more pages.
 //!
 //! The SDK is a thin layer over bindings that `wit-bindgen` generates from the
 //! repository's `wit/` folder; it owns no sockets, clocks or files. Every

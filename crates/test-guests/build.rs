@@ -29,56 +29,72 @@ fn main() {
         entries.sort();
         guests.extend(entries);
     }
-    guests.push(root.join("crates/throng-cli/quick-get"));
+    // The built-in `--url` journey runs no user code, so it is built for
+    // the smallest VU: whole-program LTO and one codegen unit (the
+    // workspace's `guest-lto` profile) merge the copies of std's formatting
+    // code each crate instantiates, and wasmtime keeps a slot per function
+    // table entry and global in every VU's instance (quick-get: 76 -> 52
+    // entries, 23 -> 7 globals, ~1 KiB less per VU; BENCHMARKS.md). The
+    // other guests keep their functions apart, so a trap names the one it
+    // happened in.
+    let builds = [
+        ("release", guests),
+        ("guest-lto", vec![root.join("crates/throng-cli/quick-get")]),
+    ];
 
     let target_dir = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
         .join("guests");
 
-    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(&root)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--quiet"])
-        .env("CARGO_TARGET_DIR", &target_dir)
-        // Flags and wrappers meant for the host build must not leak into the
-        // guest build (clippy's wrapper, host RUSTFLAGS).
-        // Guests ship without debug info: a std guest is 2.4 MB with it, 80 KB
-        // without.
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
-        // One codegen unit and whole-program LTO merge the copies of std's
-        // formatting code each crate instantiates: quick-get's function
-        // table goes from 76 entries to 52 and its globals from 23 to 7,
-        // and wasmtime keeps a slot per entry in every VU's instance
-        // (~1 KiB per VU, BENCHMARKS.md). The guests build no slower.
-        .env("CARGO_PROFILE_RELEASE_LTO", "true")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env_remove("RUSTC_WRAPPER");
-    let mut names = Vec::new();
-    for guest in &guests {
-        let name = package_name(guest);
-        cmd.args(["-p", &name]);
-        names.push(name);
-        println!("cargo:rerun-if-changed={}", guest.display());
+    let mut built = Vec::new();
+    for (profile, guests) in &builds {
+        let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.current_dir(&root)
+            .args([
+                "build",
+                "--profile",
+                profile,
+                "--target",
+                "wasm32-wasip2",
+                "--quiet",
+            ])
+            .env("CARGO_TARGET_DIR", &target_dir)
+            // Flags and wrappers meant for the host build must not leak into the
+            // guest build (clippy's wrapper, host RUSTFLAGS).
+            // Guests ship without debug info: a std guest is 2.4 MB with it, 80 KB
+            // without.
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("RUSTFLAGS")
+            .env_remove("RUSTC_WORKSPACE_WRAPPER")
+            .env_remove("RUSTC_WRAPPER");
+        let out_dir = target_dir.join("wasm32-wasip2").join(profile);
+        for guest in guests {
+            let name = package_name(guest);
+            cmd.args(["-p", &name]);
+            built.push((name, out_dir.clone()));
+            println!("cargo:rerun-if-changed={}", guest.display());
+        }
+        let status = cmd.status().expect("running cargo for the guests");
+        assert!(
+            status.success(),
+            "building the guests failed; is the target installed? (rustup target add wasm32-wasip2)"
+        );
     }
     println!(
         "cargo:rerun-if-changed={}",
         root.join("guest-sdk/rust").display()
     );
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
-
-    let status = cmd.status().expect("running cargo for the guests");
-    assert!(
-        status.success(),
-        "building the guests failed; is the target installed? (rustup target add wasm32-wasip2)"
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.toml").display()
     );
 
-    let out_dir = target_dir.join("wasm32-wasip2/release");
     let mut code = String::new();
-    for name in &names {
+    for (name, out_dir) in &built {
         let file = name.replace('-', "_");
         let mut path = out_dir.join(format!("{file}.wasm"));
         if !path.exists() {
@@ -97,7 +113,7 @@ fn main() {
     // `for_each_guest!(m)` calls `m!(CONST)` for every guest, so tests can
     // require that each one is used.
     code.push_str("/// Calls `$m!(CONST)` for the path constant of every guest.\n#[macro_export]\nmacro_rules! for_each_guest {\n    ($m:ident) => {\n");
-    for name in &names {
+    for (name, _) in &built {
         writeln!(
             code,
             "        $m!({});",

@@ -147,14 +147,12 @@ fn guests() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["build", "--release", "-p", "throng-test-guests"]);
     run(cmd)?;
-    let built = target_dir()
-        .join("guests")
-        .join(WASM_TARGET)
-        .join("release");
+    let built = target_dir().join("guests").join(WASM_TARGET);
     let assets = root().join("crates/throng-cli/assets");
+    // quick-get is built with the workspace's `guest-lto` profile.
     for (from, to) in [
-        ("throng_quick_get.wasm", "quick-get.wasm"),
-        ("journey_clinician.wasm", "clinician.wasm"),
+        ("guest-lto/throng_quick_get.wasm", "quick-get.wasm"),
+        ("release/journey_clinician.wasm", "clinician.wasm"),
     ] {
         std::fs::copy(built.join(from), assets.join(to))
             .with_context(|| format!("copying {from}"))?;

@@ -90,8 +90,11 @@
 //! }
 //! ```
 //!
-//! throng's own `--url` journey does this, built with `lto = true` (its
-//! data is 3.6 KiB): 8 KiB less per VU at 10,000 VUs, BENCHMARKS.md. The
+//! throng's own `--url` journey does this, built with `lto = "fat"` and
+//! `codegen-units = 1` (its data is 3.6 KiB, and its instance has a third
+//! fewer function-table slots; a trap then names fewer of a journey's own
+//! functions, since they are inlined): 8 KiB less per VU at 10,000 VUs,
+//! BENCHMARKS.md. The
 //! stack grows, so nothing runs out sooner; with more data the linker
 //! grows the initial memory and the saving is simply not there, and a heap
 //! that outgrows the room left grows the memory and touches more pages.

@@ -9,7 +9,8 @@
 //! page, the heap's first page and the allocator's footer at the end of the
 //! memory, which lies thirteen pages away. A stack one page short of the
 //! initial memory puts the data, the heap and the footer in the last page:
-//! about 7 KiB less per VU at 10,000 VUs than the default (BENCHMARKS.md).
+//! about 8 KiB less per VU at 10,000 VUs than the default, measured in two
+//! steps (two pages, then one; BENCHMARKS.md).
 //! What the heap holds between iterations (the request's parameters are
 //! freed once the host keeps the request) fits in the ~460 bytes left. The
 //! stack is larger, not smaller, so a deep call never runs out sooner.

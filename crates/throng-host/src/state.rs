@@ -179,6 +179,14 @@ fn locked_down_wasi(log: &LogGate, stderr: &StderrTail) -> WasiCtx {
         .build()
 }
 
+#[cfg(test)]
+impl VuState {
+    /// Whether the guest has made a WASI call yet.
+    pub(crate) fn has_wasi(&self) -> bool {
+        self.wasi.is_some()
+    }
+}
+
 impl WasiView for VuState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         let (log, stderr) = (&self.log, &self.stderr);

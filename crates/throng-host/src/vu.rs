@@ -312,7 +312,8 @@ mod tests {
     /// memory in either layout: quick-get's build script puts its data in
     /// the initial memory's last page, and what its heap holds after
     /// `on_start` and its iterations fits there beside the allocator's
-    /// footer, so the memory never grows (BENCHMARKS.md, (b)).
+    /// footer, so the memory never grows (BENCHMARKS.md, (b)). It makes no
+    /// WASI call, so it never holds a WASI context either.
     #[tokio::test]
     async fn a_resting_quick_get_vu_keeps_one_page_of_its_memory() {
         let url = server().await;
@@ -346,6 +347,10 @@ mod tests {
             for n in 1..=20 {
                 vu.iteration("", n).await.unwrap();
             }
+            assert!(
+                !vu.store.data().has_wasi(),
+                "{layout:?}: the --url journey made a WASI call, so its VUs hold a WASI context"
+            );
             vu.rest();
             vu.release_pages();
             let (memory, _) = vu.guest_stack.as_ref().expect("throng made the memory");

@@ -30,13 +30,8 @@ fn main() {
         guests.extend(entries);
     }
     // The built-in `--url` journey runs no user code, so it is built for
-    // the smallest VU: whole-program LTO and one codegen unit (the
-    // workspace's `guest-lto` profile) merge the copies of std's formatting
-    // code each crate instantiates, and wasmtime keeps a slot per function
-    // table entry and global in every VU's instance (quick-get: 76 -> 52
-    // entries, 23 -> 7 globals, ~1 KiB less per VU; BENCHMARKS.md). The
-    // other guests keep their functions apart, so a trap names the one it
-    // happened in.
+    // the smallest VU with the workspace's `guest-lto` profile (why: its
+    // comment in Cargo.toml); the other guests keep `release`.
     let builds = [
         ("release", guests),
         ("guest-lto", vec![root.join("crates/throng-cli/quick-get")]),
@@ -63,7 +58,7 @@ fn main() {
             // Flags and wrappers meant for the host build must not leak into the
             // guest build (clippy's wrapper, host RUSTFLAGS).
             // Guests ship without debug info: a std guest is 2.4 MB with it, 80 KB
-            // without.
+            // without (`guest-lto` says so itself).
             .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
             .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
             .env_remove("CARGO_ENCODED_RUSTFLAGS")

@@ -14,6 +14,7 @@ mod args;
 mod compare;
 mod demo;
 mod exit;
+mod files;
 mod health;
 mod init;
 mod inspect;
@@ -54,29 +55,37 @@ fn main() -> ExitCode {
     // named here so the allocator can be set up for it first.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     arena::one_arena_for_one_worker(workers);
-    // Worker threads write the requests of their VUs in batches, as they
-    // run out of tasks (throng-http's `batch_writes`).
-    let runtime = match throng_http::batch_writes(&mut tokio::runtime::Builder::new_multi_thread())
+    let outcome = match cli.command {
+        // `throng run` reads its inputs before the runtime's threads start,
+        // so that the process is readied for its VUs while it has no other
+        // thread (`run::Prepared`).
+        Command::Run(args) => {
+            let prepared = run::Prepared::new(*args);
+            on_runtime(workers, prepared.run())
+        }
+        Command::Demo(args) => on_runtime(workers, demo::demo(args)),
+        Command::Target(args) => on_runtime(workers, demo::serve_target(args)),
+        Command::Compare(args) => on_runtime(workers, async { compare::compare(args) }),
+        Command::Report(args) => on_runtime(workers, async { report::report(args) }),
+        Command::Inspect(args) => on_runtime(workers, inspect::inspect(args)),
+        Command::Init(args) => on_runtime(workers, async { init::init(args) }),
+    };
+    ExitCode::from(outcome)
+}
+
+/// Runs `command` on a tokio runtime with `workers` worker threads, whose
+/// threads write the requests of their VUs in batches as they run out of
+/// tasks (throng-http's `batch_writes`); returns its exit code.
+fn on_runtime(workers: usize, command: impl Future<Output = Outcome>) -> u8 {
+    match throng_http::batch_writes(&mut tokio::runtime::Builder::new_multi_thread())
         .worker_threads(workers)
         .enable_all()
         .build()
     {
-        Ok(rt) => rt,
+        Ok(runtime) => runtime.block_on(command).report(),
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(Outcome::ABORTED);
+            Outcome::ABORTED
         }
-    };
-    let outcome = runtime.block_on(async {
-        match cli.command {
-            Command::Run(args) => run::run(*args).await,
-            Command::Demo(args) => demo::demo(args).await,
-            Command::Target(args) => demo::serve_target(args).await,
-            Command::Compare(args) => compare::compare(args),
-            Command::Report(args) => report::report(args),
-            Command::Inspect(args) => inspect::inspect(args).await,
-            Command::Init(args) => init::init(args),
-        }
-    });
-    ExitCode::from(outcome.report())
+    }
 }

@@ -19,6 +19,7 @@ use throng_report::SummaryOptions;
 
 use crate::args::{LoadArgs, OutputArgs, RunArgs};
 use crate::exit::Outcome;
+use crate::files;
 use crate::plan_file::{self, DataDecl, HttpSettings, Lowered, PlanFile};
 use crate::progress::{self, LiveScenario, LiveState, ProgressMode};
 use crate::prometheus;
@@ -27,12 +28,38 @@ use crate::snapshot::{Snapshots, write_atomic};
 use crate::stream::JsonLines;
 use crate::terminal::{StderrLog, color};
 
-pub async fn run(args: RunArgs) -> Outcome {
-    let (lowered, builtin) = match prepare(&args) {
-        Ok(prepared) => prepared,
-        Err(e) => return Outcome::BadInput(e),
-    };
-    execute(lowered, builtin, &args.output, &args.load).await
+/// `throng run`'s inputs, read before the async runtime starts.
+pub struct Prepared {
+    args: RunArgs,
+    lowered: anyhow::Result<(Lowered, Option<Builtin>)>,
+}
+
+impl Prepared {
+    /// Reads the plan or journey `args` name and readies the process for
+    /// its VUs: the open-file limit raised to the hard one, and the file
+    /// table grown for the VUs' connections (`files.rs`), which costs
+    /// nothing only while the process has one thread. Call it before any
+    /// thread starts; errors wait for [`Prepared::run`].
+    pub fn new(args: RunArgs) -> Self {
+        let lowered = prepare(&args);
+        if let Ok((lowered, _)) = &lowered {
+            let (_, connections) = planned_connections(&lowered.plan, &lowered.http);
+            // Raised again by the capacity check; it stays raised.
+            let _ = rlimit::increase_nofile_limit(u64::MAX);
+            files::grow_table(connections.saturating_add(SPARE_FILES));
+        }
+        Prepared { args, lowered }
+    }
+
+    /// Runs the plan, judges and reports it.
+    pub async fn run(self) -> Outcome {
+        let Prepared { args, lowered } = self;
+        let (lowered, builtin) = match lowered {
+            Ok(prepared) => prepared,
+            Err(e) => return Outcome::BadInput(e),
+        };
+        execute(lowered, builtin, &args.output, &args.load).await
+    }
 }
 
 fn prepare(args: &RunArgs) -> anyhow::Result<(Lowered, Option<Builtin>)> {
@@ -87,12 +114,7 @@ fn capacity(
     quiet: bool,
     wanted: Option<MemoryLayout>,
 ) -> Result<MemoryLayout> {
-    let vus: u64 = plan
-        .scenarios
-        .iter()
-        .map(|s| u64::from(s.executor.max_vus()))
-        .sum();
-    let connections = connections(vus, http.shared_connections);
+    let (vus, connections) = planned_connections(plan, http);
     if let Some(warning) =
         local_ports().and_then(|ports| port_warning(connections, &http.allow, ports))
     {
@@ -110,6 +132,16 @@ fn capacity(
         );
     }
     Ok(layout)
+}
+
+/// The VUs `plan` may run at once and the connections they may hold.
+fn planned_connections(plan: &Plan, http: &HttpSettings) -> (u64, u64) {
+    let vus: u64 = plan
+        .scenarios
+        .iter()
+        .map(|s| u64::from(s.executor.max_vus()))
+        .sum();
+    (vus, connections(vus, http.shared_connections))
 }
 
 /// How many connections `vus` VUs may hold at once: one each, or at most

@@ -37,9 +37,9 @@ pub struct Prepared {
 impl Prepared {
     /// Reads the plan or journey `args` name and readies the process for
     /// its VUs: the open-file limit raised to the hard one, and the file
-    /// table grown for the VUs' connections (`files.rs`), which costs
-    /// nothing only while the process has one thread. Call it before any
-    /// thread starts; errors wait for [`Prepared::run`].
+    /// table grown for the VUs' connections (`files.rs`), which waits for
+    /// no other thread only while there is none. Call it before any thread
+    /// starts; an error waits for [`Prepared::run`] to report it.
     pub fn new(args: RunArgs) -> Self {
         let lowered = prepare(&args);
         if let Ok((lowered, _)) = &lowered {

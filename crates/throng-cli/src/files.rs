@@ -19,15 +19,17 @@
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 pub fn grow_table(files: u64) {
-    let limit = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(0, |(soft, _)| soft);
+    let Ok((limit, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
+        return;
+    };
     let Ok(last) = libc::c_int::try_from(files.min(limit).saturating_sub(1)) else {
         return;
     };
     // SAFETY: `fcntl(F_DUPFD_CLOEXEC)` duplicates standard error at the
     // lowest free descriptor at or above `last`, which makes the kernel
-    // grow the table to hold it; the copy is closed at once, before any
-    // other thread could see it. A closed standard error or a refused
-    // descriptor gives -1 and changes nothing.
+    // grow the table to hold it; the copy is known to no other code and
+    // is closed at once. A closed standard error or a refused descriptor
+    // gives -1 and changes nothing.
     unsafe {
         let copy = libc::fcntl(libc::STDERR_FILENO, libc::F_DUPFD_CLOEXEC, last);
         if copy >= 0 {

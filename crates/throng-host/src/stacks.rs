@@ -100,15 +100,23 @@ const FIRST_CALL: usize = 20 << 10;
 fn populate_top(top: usize, size: usize) {
     #[cfg(target_os = "linux")]
     {
-        let len = FIRST_CALL.min(size);
+        let len = populated(size);
         // SAFETY: `top - len..top` lies in the fresh, writable stack just
-        // mapped (`len` ≤ `size`, both page multiples); populating only
+        // mapped (`len` ≤ `size`, both whole pages); populating only
         // allocates its zeroed pages, and nobody has used it yet.
         let _ =
             unsafe { rustix::mm::madvise((top - len) as *mut _, len, Advice::LinuxPopulateWrite) };
     }
     #[cfg(not(target_os = "linux"))]
     let _ = (top, size);
+}
+
+/// The bytes [`populate_top`] faults in of a `size`-byte stack (whole
+/// pages, `size` itself one).
+#[cfg(target_os = "linux")]
+fn populated(size: usize) -> usize {
+    let page = rustix::param::page_size();
+    (FIRST_CALL.div_ceil(page) * page).min(size)
 }
 
 /// `MADV_GUARD_INSTALL` (Linux 6.13, the same number on every
@@ -451,11 +459,13 @@ mod tests {
     fn a_fresh_stack_has_its_first_calls_pages_and_no_more() {
         let memory = Stacks.new_stack(64 << 10, false).unwrap();
         let stack = memory.range();
-        let top = FIRST_CALL / rustix::param::page_size();
+        let len = populated(stack.len());
+        let top = len / rustix::param::page_size();
+        assert!(len >= FIRST_CALL && top > 0);
         let resident = resident_pages(stack.clone());
         if populate_works() {
             assert_eq!(resident, top);
-            assert_eq!(resident_pages(stack.end - FIRST_CALL..stack.end), top);
+            assert_eq!(resident_pages(stack.end - len..stack.end), top);
         } else {
             // A kernel before 5.14: the pages fault in as they are used.
             assert_eq!(resident, 0);

@@ -268,18 +268,27 @@ impl VuMemory {
 #[cfg(test)]
 impl VuMemory {
     /// The memory's accessible bytes and how many of its host pages are
-    /// resident (`mincore`).
+    /// resident.
     pub(crate) fn resident(&self) -> (usize, usize) {
-        let page = rustix::param::page_size();
         let mapped = self.0.mapped.load(Ordering::Acquire);
-        let mut pages = vec![0u8; mapped.div_ceil(page)];
-        #[allow(unsafe_code)]
-        // SAFETY: `[base, base + mapped)` is a mapping `self.0` keeps alive,
-        // and `pages` has one byte per page of it.
-        let done = unsafe { libc::mincore(self.0.base() as *mut _, mapped, pages.as_mut_ptr()) };
-        assert_eq!(done, 0, "mincore: {}", std::io::Error::last_os_error());
-        (mapped, pages.iter().filter(|p| *p & 1 == 1).count())
+        let base = self.0.base();
+        (mapped, resident_pages(base..base + mapped))
     }
+}
+
+/// How many of the host pages in `range` are resident (`mincore`).
+///
+/// # Panics
+/// When `range` is not page-aligned mapped memory.
+#[cfg(test)]
+pub(crate) fn resident_pages(range: std::ops::Range<usize>) -> usize {
+    let page = rustix::param::page_size();
+    let mut pages = vec![0u8; range.len().div_ceil(page)];
+    // SAFETY: the kernel checks that `range` is mapped and writes only
+    // `pages`, which has one byte per page of it.
+    let done = unsafe { libc::mincore(range.start as *mut _, range.len(), pages.as_mut_ptr()) };
+    assert_eq!(done, 0, "mincore: {}", std::io::Error::last_os_error());
+    pages.iter().filter(|p| *p & 1 == 1).count()
 }
 
 /// Run `future` (a store's instantiation) and note in `memory` the linear

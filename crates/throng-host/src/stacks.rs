@@ -331,6 +331,7 @@ mod tests {
     use wasmtime::StackCreator;
 
     use super::*;
+    use crate::memory::resident_pages;
 
     fn fill(memory: &dyn wasmtime::StackMemory, byte: u8) {
         let range = memory.range();
@@ -419,18 +420,6 @@ mod tests {
             })
             .find(|range| range.contains(&at))
             .unwrap()
-    }
-
-    /// How many of the pages in `range` are resident (`mincore`).
-    #[cfg(target_os = "linux")]
-    fn resident_pages(range: Range<usize>) -> usize {
-        let page = rustix::param::page_size();
-        let mut vec = vec![0u8; range.len().div_ceil(page)];
-        // SAFETY: `range` is page-aligned mapped memory and `vec` holds one
-        // byte per page of it; the kernel only writes `vec`.
-        let done = unsafe { libc::mincore(range.start as *mut _, range.len(), vec.as_mut_ptr()) };
-        assert_eq!(done, 0, "mincore: {}", std::io::Error::last_os_error());
-        vec.iter().filter(|&&b| b & 1 == 1).count()
     }
 
     /// Whether this kernel takes `MADV_POPULATE_WRITE`, asked with a

@@ -103,6 +103,8 @@ pub struct Observed {
     pub wall_s: f64,
     /// `utime + stime` of the process, s.
     pub cpu_s: f64,
+    /// CPU the `targets` used while it ran, s: how busy the server was.
+    pub target_cpu_s: f64,
     /// Whether it exited with status 0 before its timeout.
     pub ok: bool,
     /// Its exit status, or `killed after Ns`.
@@ -267,6 +269,7 @@ pub fn run_once(job: &Job, targets: &[u32]) -> Result<Observed> {
         spawned_at_us,
         wall_s,
         cpu_s: last_cpu as f64 / tck,
+        target_cpu_s: target_ticks as f64 / tck,
         ok: status.success() && !killed,
         status: if killed {
             format!("killed after {:.0} s", job.timeout.as_secs_f64())

@@ -41,7 +41,7 @@ pub struct Client {
 
 /// What every session of a client reads.
 pub(crate) struct Shared {
-    pub(crate) tls: rustls::ClientConfig,
+    pub(crate) tls: tls::RunTls,
     pub(crate) connect_timeout: Duration,
     pub(crate) default_timeout: Duration,
     pub(crate) max_kept_body: usize,
@@ -52,13 +52,14 @@ pub(crate) struct Shared {
 }
 
 impl Client {
-    /// Builds the client, loading the TLS roots once for the whole run.
+    /// Builds the client, checking its TLS roots; the system's are loaded
+    /// once for the whole run, on its first `https://` dial.
     pub fn new(opts: ClientOptions) -> Result<Client, ClientError> {
         let user_agent = HeaderValue::try_from(opts.user_agent.as_str())
             .map_err(|_| ClientError::InvalidUserAgent(opts.user_agent.clone()))?;
         Ok(Client {
             shared: Arc::new(Shared {
-                tls: tls::config(&opts)?,
+                tls: tls::RunTls::new(&opts)?,
                 connect_timeout: opts.connect_timeout,
                 default_timeout: opts.default_timeout,
                 max_kept_body: opts.max_kept_body,

@@ -75,6 +75,13 @@ pub(crate) async fn dial(
     opened: &mut u64,
 ) -> Result<Conn, Failure> {
     let host = target.host();
+    // Still `blocked`: the run's first `https://` dial loads the system's
+    // roots, which is neither DNS nor the handshake. Boxed, as `secure` is
+    // below, so a plain dial's frame does not grow by it.
+    let connector = match target.scheme {
+        Scheme::Http => None,
+        Scheme::Https => Some(Box::pin(connector(shared, tls)).await?),
+    };
     let addrs = match target.ip() {
         Some(ip) => vec![SocketAddr::new(ip, target.port)],
         None => {
@@ -91,14 +98,14 @@ pub(crate) async fn dial(
     // head; a socket that refuses the option still works, only slower.
     let _ = tcp.set_nodelay(true);
 
-    let proto = match target.scheme {
-        Scheme::Http => Proto::H1(H1::new(Io::plain(tcp))),
+    let proto = match connector {
+        None => Proto::H1(H1::new(Io::plain(tcp))),
         // The TLS handshake's futures (rustls' connection, hyper's HTTP/2
         // handshake) are large, and a poll function's frame is sized for
         // its largest path: boxed, they use the fiber stack only when
         // dialing `https://`, not on every plain connect (BENCHMARKS.md,
         // (c)).
-        Scheme::Https => Box::pin(secure(shared, tls, target, tcp, watch)).await?,
+        Some(connector) => Box::pin(secure(connector, target, tcp, watch)).await?,
     };
     Ok(Conn {
         scheme: target.scheme,
@@ -108,10 +115,29 @@ pub(crate) async fn dial(
     })
 }
 
+/// The session's connector, made on its first `https://` dial from the
+/// run's configuration.
+async fn connector<'a>(
+    shared: &Shared,
+    tls: &'a mut Option<TlsConnector>,
+) -> Result<&'a TlsConnector, Failure> {
+    let connector = match tls.take() {
+        Some(connector) => connector,
+        None => {
+            let run = shared
+                .tls
+                .config()
+                .await
+                .map_err(|e| Failure::new(ErrorKind::Tls, e.to_string()))?;
+            TlsConnector::from(tls::for_session(run))
+        }
+    };
+    Ok(tls.insert(connector))
+}
+
 /// The TLS handshake on a connected `tcp`, then HTTP/2 when ALPN chose it.
 async fn secure(
-    shared: &Shared,
-    tls: &mut Option<TlsConnector>,
+    connector: &TlsConnector,
     target: &Target,
     tcp: TcpStream,
     watch: &mut Stopwatch,
@@ -121,7 +147,6 @@ async fn secure(
     let io = Metered::new(tcp);
     let clock = io.clock();
     watch.enter(Phase::Tls);
-    let connector = tls.get_or_insert_with(|| TlsConnector::from(tls::for_session(&shared.tls)));
     let name = ServerName::try_from(host.to_owned()).map_err(|_| {
         Failure::new(
             ErrorKind::Tls,
@@ -197,4 +222,64 @@ where
         let _ = conn.await;
     });
     Ok(sender)
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::{Client, ClientOptions};
+
+    async fn dial_to(
+        client: &Client,
+        listener: &TcpListener,
+        scheme: &str,
+        tls: &mut Option<TlsConnector>,
+    ) -> Result<Conn, Failure> {
+        let addr = listener.local_addr().unwrap();
+        let target = Target::parse(&format!("{scheme}://{addr}/")).unwrap();
+        let mut watch = Stopwatch::start();
+        let mut opened = 0;
+        let conn = dial(
+            &client.shared,
+            tls,
+            &target,
+            Grant::Unscreened,
+            &mut watch,
+            &mut opened,
+        )
+        .await;
+        assert_eq!(opened, 1, "one TCP connection opened");
+        conn
+    }
+
+    #[tokio::test]
+    async fn a_plain_dial_reads_no_tls_roots() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = Client::new(ClientOptions::default()).unwrap();
+        let mut tls = None;
+        let conn = dial_to(&client, &listener, "http", &mut tls).await.unwrap();
+        assert!(matches!(conn.proto, Proto::H1(_)));
+        assert!(tls.is_none());
+        assert!(!client.shared.tls.is_made());
+    }
+
+    #[tokio::test]
+    async fn the_first_https_dial_makes_the_runs_tls_configuration() {
+        // A server that hangs up at once: the handshake fails, after the
+        // roots were loaded and the session's connector made.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hang_up = async {
+            let (socket, _) = listener.accept().await.unwrap();
+            drop(socket);
+        };
+        let client = Client::new(ClientOptions::default()).unwrap();
+        let mut tls = None;
+        let (dialed, ()) = tokio::join!(dial_to(&client, &listener, "https", &mut tls), hang_up);
+        let failure = dialed.err().unwrap();
+        assert_eq!(failure.kind, ErrorKind::Tls, "{}", failure.message);
+        assert!(tls.is_some());
+        assert!(client.shared.tls.is_made());
+    }
 }

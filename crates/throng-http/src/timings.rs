@@ -14,7 +14,8 @@ use crate::wire::WriteClock;
 pub struct Timings {
     /// From the call to the moment a connection was ready or dialing began:
     /// parsing, finding the session's connection for the origin and waiting
-    /// for it to be free.
+    /// for it to be free (and, on the run's first `https://` dial, loading
+    /// the system's trusted roots).
     pub blocked: Duration,
     /// Resolving the host name.
     pub dns: Duration,

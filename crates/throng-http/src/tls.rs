@@ -5,40 +5,106 @@ use std::sync::Arc;
 
 use rustls::client::Resumption;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::sync::OnceCell;
 
 use crate::{ClientError, ClientOptions};
 
 /// TLS sessions each VU remembers for resumption.
 const RESUMPTION_CACHE: usize = 32;
 
-/// Builds the run's client configuration: ring as the crypto provider, ALPN
-/// offering `h2` then `http/1.1`, and the roots from `opts`.
-pub(crate) fn config(opts: &ClientOptions) -> Result<ClientConfig, ClientError> {
-    // Named explicitly rather than taken from the process default, so that
-    // another crate enabling a second rustls provider cannot make this
-    // ambiguous.
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ClientError::Tls(e.to_string()))?;
-    let mut config = if opts.insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCert {
+/// The run's client configuration, made complete on its first `https://`
+/// dial.
+///
+/// Trusting the system's roots means reading its certificate store, a few
+/// hundred files: ~2.7 ms of a one-VU run's ~9 ms to its first request on
+/// the benchmark machine (BENCHMARKS.md, (c)), which a run that dials only
+/// `http://` never needs. What the user gave (the extra PEM roots) is
+/// checked when the client is built, so a bad root still stops the run
+/// before it starts.
+pub(crate) struct RunTls {
+    /// The bundled and the extra roots, to which the system's are added
+    /// (none for `insecure`, whose configuration is made at once).
+    roots: RootCertStore,
+    config: OnceCell<ClientConfig>,
+}
+
+impl RunTls {
+    /// Checks the roots of `opts`; the system's are not loaded yet.
+    pub(crate) fn new(opts: &ClientOptions) -> Result<RunTls, ClientError> {
+        if opts.insecure {
+            let provider = provider();
+            let verifier = Arc::new(AcceptAnyCert {
                 algorithms: provider.signature_verification_algorithms,
-            }))
-            .with_no_client_auth()
-    } else {
-        builder
-            .with_root_certificates(roots(&opts.extra_roots_pem)?)
-            .with_no_client_auth()
-    };
+            });
+            let config = builder(provider)?
+                .dangerous()
+                .with_custom_certificate_verifier(verifier)
+                .with_no_client_auth();
+            return Ok(RunTls {
+                roots: RootCertStore::empty(),
+                config: OnceCell::new_with(Some(with_alpn(config))),
+            });
+        }
+        Ok(RunTls {
+            roots: bundled_and_extra(&opts.extra_roots_pem)?,
+            config: OnceCell::new(),
+        })
+    }
+
+    /// The configuration, loading the system's roots on a blocking thread
+    /// the first time (the VUs that dial meanwhile wait for the same load).
+    pub(crate) async fn config(&self) -> Result<&ClientConfig, ClientError> {
+        self.config
+            .get_or_try_init(|| async {
+                let mut roots = self.roots.clone();
+                let roots = tokio::task::spawn_blocking(move || {
+                    // Best effort: a machine without a system store, or
+                    // with a few unreadable certificates in it, still has
+                    // the bundled roots.
+                    let native = rustls_native_certs::load_native_certs();
+                    roots.add_parsable_certificates(native.certs);
+                    roots
+                })
+                .await
+                .map_err(|e| ClientError::Tls(format!("loading the system's roots: {e}")))?;
+                let config = builder(provider())?
+                    .with_root_certificates(roots)
+                    .with_no_client_auth();
+                Ok(with_alpn(config))
+            })
+            .await
+    }
+
+    /// Whether the configuration is made (for `insecure`, from the start).
+    #[cfg(test)]
+    pub(crate) fn is_made(&self) -> bool {
+        self.config.initialized()
+    }
+}
+
+/// ring as the crypto provider, named explicitly rather than taken from the
+/// process default, so that another crate enabling a second rustls provider
+/// cannot make this ambiguous.
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn builder(
+    provider: Arc<CryptoProvider>,
+) -> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, ClientError> {
+    ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Tls(e.to_string()))
+}
+
+/// ALPN offering `h2`, then `http/1.1`.
+fn with_alpn(mut config: ClientConfig) -> ClientConfig {
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
+    config
 }
 
 /// A copy of the run's configuration with a session cache of its own, so a
@@ -50,16 +116,11 @@ pub(crate) fn for_session(run: &ClientConfig) -> Arc<ClientConfig> {
     Arc::new(config)
 }
 
-/// The bundled Mozilla roots, the system's roots where they load, and the
-/// extra PEM roots, which must all parse.
-fn roots(extra_pem: &[String]) -> Result<RootCertStore, ClientError> {
+/// The bundled Mozilla roots and the extra PEM roots, which must all parse.
+fn bundled_and_extra(extra_pem: &[String]) -> Result<RootCertStore, ClientError> {
     let mut roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    // Best effort: a machine without a system store, or with a few
-    // unreadable certificates in it, still has the bundled roots.
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
     for (index, pem) in extra_pem.iter().enumerate() {
         let mut found = 0;
         for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
@@ -119,5 +180,35 @@ impl ServerCertVerifier for AcceptAnyCert {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_system_roots_are_read_on_first_use_then_kept() {
+        let tls = RunTls::new(&ClientOptions::default()).unwrap();
+        assert!(!tls.is_made(), "nothing read before the first https dial");
+        let first: *const ClientConfig = tls.config().await.unwrap();
+        assert!(tls.is_made());
+        let again: *const ClientConfig = tls.config().await.unwrap();
+        assert_eq!(first, again, "one configuration for the whole run");
+        let config = tls.config().await.unwrap();
+        assert_eq!(
+            config.alpn_protocols,
+            [b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
+    }
+
+    #[test]
+    fn insecure_reads_no_roots_and_is_made_at_once() {
+        let opts = ClientOptions {
+            insecure: true,
+            ..ClientOptions::default()
+        };
+        let tls = RunTls::new(&opts).unwrap();
+        assert!(tls.is_made());
     }
 }

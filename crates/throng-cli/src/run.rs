@@ -714,18 +714,30 @@ impl AbortWatcher {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                let elapsed = began.elapsed();
+                // The delay counts from when the load began, the first
+                // scenario running with its VUs made (k6 counts from the
+                // test's start, after its VUs' init), so no scenario's
+                // reported duration is shorter than the delay.
+                let Some(load_began) = lives.iter().filter_map(|l| l.started()).min() else {
+                    continue;
+                };
+                let loaded = load_began.elapsed();
                 let due: Vec<usize> = watched
                     .iter()
-                    .filter(|&&(_, delay)| elapsed >= delay)
+                    .filter(|&&(_, delay)| loaded >= delay)
                     .map(|&(i, _)| i)
                     .collect();
                 if due.is_empty() {
                     continue;
                 }
                 let scenario_elapsed: Vec<Duration> = lives.iter().map(|l| l.elapsed()).collect();
-                let results =
-                    collect_results(&plan, elapsed, &scenario_elapsed, &recorders, started_at);
+                let results = collect_results(
+                    &plan,
+                    began.elapsed(),
+                    &scenario_elapsed,
+                    &recorders,
+                    started_at,
+                );
                 // A threshold with nothing measured yet (`no samples`) is
                 // not judged while the run goes: the first tick comes at
                 // once, before the first request has ended. It still fails

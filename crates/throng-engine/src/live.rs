@@ -80,6 +80,11 @@ impl ScenarioLive {
         self.planned
     }
 
+    /// When it started running, its VUs made (none before).
+    pub fn started(&self) -> Option<Instant> {
+        self.started.get().copied()
+    }
+
     /// Time since it started (zero before), up to its end.
     pub fn elapsed(&self) -> Duration {
         match (self.started.get(), self.ended.get()) {

@@ -261,6 +261,7 @@ async fn abort_on_fail_stops_the_run_after_its_delay_and_keeps_the_results() {
 [params]
 url = "{}/status/500"
 name = "broken"
+start_ms = "1500"
 
 [scenario]
 vus = 2
@@ -282,7 +283,9 @@ http_req_failed = [
     check!(run, run.stderr.contains("abort_on_fail"));
     let results = run.results();
     // Stopped at its first judgement after 2 s, not at 60 s. The delay and
-    // the results' duration count on one clock.
+    // the results' duration count on one clock, from when the load began:
+    // the VUs' 1.5 s `on_start` is not part of the delay (counted from the
+    // process's start it would stop the run 0.5 s into its load).
     let seconds = results.meta.duration.as_secs_f64();
     check!(run, (2.0..15.0).contains(&seconds), "ran {seconds} s");
     check!(

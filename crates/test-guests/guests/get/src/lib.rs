@@ -3,7 +3,8 @@
 //! milliseconds when it is set. Fails the iteration on a transport error.
 //! With param `prepared` = `true` the request is built once, on the VU's
 //! first iteration, kept by the host (`RequestBuilder::prepare`) and sent
-//! by handle from then on.
+//! by handle from then on. With param `start_ms`, each VU's `on_start`
+//! sleeps that many milliseconds first (a slow login).
 use throng_sdk::http::{Prepared, RequestBuilder};
 use throng_sdk::prelude::*;
 
@@ -25,6 +26,16 @@ fn build() -> Result<RequestBuilder> {
 }
 
 impl Journey for Get {
+    fn on_start(&mut self) -> Result<()> {
+        if let Ok(ms) = param("start_ms") {
+            let ms: u64 = ms
+                .parse()
+                .map_err(|_| Error::msg(format!("start_ms `{ms}` is not a number")))?;
+            sleep(Duration::from_millis(ms));
+        }
+        Ok(())
+    }
+
     fn iteration(&mut self, _task: &str) -> Result<()> {
         if param_or("prepared", "false") != "true" {
             build()?.send()?;

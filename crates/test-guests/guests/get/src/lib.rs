@@ -13,25 +13,30 @@ struct Get {
     prepared: Option<Prepared>,
 }
 
+/// Param `name` as milliseconds, when it is set.
+fn millis(name: &str) -> Result<Option<Duration>> {
+    let Ok(ms) = param(name) else {
+        return Ok(None);
+    };
+    let ms: u64 = ms
+        .parse()
+        .map_err(|_| Error::msg(format!("{name} `{ms}` is not a number")))?;
+    Ok(Some(Duration::from_millis(ms)))
+}
+
 fn build() -> Result<RequestBuilder> {
     let url = param("url")?;
     let mut request = http::get(url).name(param_or("name", "get"));
-    if let Ok(ms) = param("timeout_ms") {
-        let ms: u64 = ms
-            .parse()
-            .map_err(|_| Error::msg(format!("timeout_ms `{ms}` is not a number")))?;
-        request = request.timeout(Duration::from_millis(ms));
+    if let Some(timeout) = millis("timeout_ms")? {
+        request = request.timeout(timeout);
     }
     Ok(request)
 }
 
 impl Journey for Get {
     fn on_start(&mut self) -> Result<()> {
-        if let Ok(ms) = param("start_ms") {
-            let ms: u64 = ms
-                .parse()
-                .map_err(|_| Error::msg(format!("start_ms `{ms}` is not a number")))?;
-            sleep(Duration::from_millis(ms));
+        if let Some(pause) = millis("start_ms")? {
+            sleep(pause);
         }
         Ok(())
     }

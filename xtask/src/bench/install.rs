@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 /// oha's version, pinned so every run measures the same peer.
 pub const OHA_VERSION: &str = "1.16.0";
@@ -21,8 +21,12 @@ pub struct Tools {
     /// The throng binary of this workspace as `cargo xtask dist` builds it:
     /// the `dist` profile with profile-guided optimisation.
     pub throng: PathBuf,
-    /// The release xtask binary (its `__count-server` and `__hyper` helpers).
+    /// The release xtask binary (its `__count-server`, `__hyper` and
+    /// `__crowd` helpers).
     pub xtask: PathBuf,
+    /// The bare wasmtime crowd (`throng-host`'s `wasm_crowd` example),
+    /// release build.
+    pub wasm_crowd: PathBuf,
     /// Debian's nginx.
     pub nginx: PathBuf,
     /// wrk, if installed.
@@ -217,7 +221,25 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
             throng.display()
         );
     }
+    // The harness's own helpers, built from this workspace in release
+    // (wasmtime is the tests' build, not a second one).
+    let mut helpers = crate::cargo();
+    helpers.args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "xtask",
+        "-p",
+        "throng-host",
+        "--bin",
+        "xtask",
+        "--example",
+        "wasm_crowd",
+    ]);
+    crate::run(helpers).context("building the bench's helpers")?;
     let xtask = target_dir.join("release/xtask");
+    let wasm_crowd = target_dir.join("release/examples/wasm_crowd");
 
     let mut versions = vec![
         ("throng".to_owned(), version(&throng, &["--version"])),
@@ -245,6 +267,7 @@ pub fn ensure(root: &Path, target_dir: &Path) -> Result<Tools> {
     Ok(Tools {
         throng,
         xtask,
+        wasm_crowd,
         nginx,
         wrk,
         hey,

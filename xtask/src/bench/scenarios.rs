@@ -1006,21 +1006,25 @@ impl Bench {
 
     /// (c) Start-up: from spawning throng to every VU's first request, and
     /// the same for a bare hyper crowd, the floor of what the kernel and
-    /// one core allow.
+    /// one core allow, and for a bare wasmtime crowd, that floor plus an
+    /// instance and a fiber call per VU.
     pub fn startup(&mut self) -> Result<Section> {
         let counts = [1u32, 1_000, 5_000, 10_000];
         let mut rows = Vec::new();
         let mut notes = Vec::new();
         let mut commands = Vec::new();
         let mut first_1 = f64::NAN;
-        // [throng, crowd] at 10,000: to every first request; first → last.
-        let mut all_10k = [f64::NAN; 2];
-        let mut spread_10k = [f64::NAN; 2];
+        // [throng, hyper crowd, wasmtime crowd] at 10,000: to every first
+        // request; first → last.
+        let mut all_10k = [f64::NAN; 3];
+        let mut spread_10k = [f64::NAN; 3];
+        let tools = [
+            ("throng", "throng"),
+            ("crowd", "bare hyper crowd"),
+            ("wasm", "bare wasmtime crowd"),
+        ];
         for n in counts {
-            for (t, (tool, shown)) in [("throng", "throng"), ("crowd", "bare hyper crowd")]
-                .into_iter()
-                .enumerate()
-            {
+            for (t, (tool, shown)) in tools.into_iter().enumerate() {
                 let mut to_first = Vec::new();
                 let mut to_all = Vec::new();
                 let mut spread = Vec::new();
@@ -1050,6 +1054,20 @@ impl Bench {
                         );
                         job.fresh_files = vec![out.clone()];
                         job
+                    } else if t == 2 {
+                        let wasm_crowd = self.tools.wasm_crowd.clone();
+                        self.job(
+                            &label,
+                            &wasm_crowd,
+                            vec![
+                                s("--url"),
+                                url,
+                                s("--clients"),
+                                s(n),
+                                s("--seconds"),
+                                s("5"),
+                            ],
+                        )
                     } else {
                         let xtask = self.tools.xtask.clone();
                         self.job(
@@ -1119,10 +1137,14 @@ impl Bench {
         }
         notes.push(s("The target is the harness's own counting server (`xtask bench __count-server`, hyper, pinned to core 1): it notes when its first and its N-th request arrive. Each VU makes one GET and then thinks 60 s, so the N-th request is the last VU's first. Times are from spawning the process (for throng they include loading the cached module), same clock."));
         notes.push(format!("The bare hyper crowd (`xtask bench __crowd`) is the floor: one process on the same core that spawns N tokio tasks at once, each opening its own connection with hyper's client and making one GET, with no instance, guest or metrics. At 10,000 it needed {} ms to every first request, so the target of 500 ms asks for less than {}× the floor; throng needed {}× the crowd's time.", num(all_10k[1], 0), num(500.0 / all_10k[1], 2), num(all_10k[0] / all_10k[1], 2)));
+        // Per VU, over the hyper crowd: what the target leaves, what a bare
+        // wasmtime instance and call take, what throng takes.
+        let per_vu = |ms: f64| num((ms - all_10k[1]) * 1e3 / 10_000.0, 0);
+        notes.push(format!("The bare wasmtime crowd (`throng-host`'s example `wasm_crowd`) does what the hyper crowd does, from inside a guest: each task makes a wasmtime store and an instance of a minimal component (one export calling one import; no linear memory, no WASI) and calls it on a fiber with `call_async`; the import makes the hyper crowd's connection and GET. Instances and 64 KiB fiber stacks come from wasmtime's own pooling allocator; it is a release build (throng's is the `dist` build with PGO), and user time is a sixth of its CPU, the rest the kernel's. At 10,000 it needed {} ms. Per VU over the hyper crowd, the target leaves {} µs for everything a VU adds; a bare wasmtime instance and call took {} µs, and throng (its guest, WASI, metrics, its own stacks and memories) {} µs.", num(all_10k[2], 0), per_vu(500.0), per_vu(all_10k[2]), per_vu(all_10k[0])));
         Ok(Section {
             title: s("(c) Start-up"),
             about: s(
-                "Milliseconds from spawning the process to the first and to the N-th first request at the target: `throng run`, and a bare hyper crowd doing only the requests.",
+                "Milliseconds from spawning the process to the first and to the N-th first request at the target: `throng run`; a bare hyper crowd doing only the requests; a bare wasmtime crowd making them from a minimal guest, an instance per client.",
             ),
             commands,
             header: vec![
@@ -1139,11 +1161,13 @@ impl Bench {
                         "10,000 Rust VUs in their first iteration ≤ 0.5 s after the run starts",
                     ),
                     measured: format!(
-                        "{} ms from spawn ({} ms first → last); the bare hyper crowd {} ms ({} ms)",
+                        "{} ms from spawn ({} ms first → last); the bare hyper crowd {} ms ({} ms); the bare wasmtime crowd {} ms ({} ms)",
                         num(all_10k[0], 0),
                         num(spread_10k[0], 0),
                         num(all_10k[1], 0),
-                        num(spread_10k[1], 0)
+                        num(spread_10k[1], 0),
+                        num(all_10k[2], 0),
+                        num(spread_10k[2], 0)
                     ),
                     verdict: at_most(all_10k[0], 500.0),
                 },

@@ -1054,36 +1054,24 @@ impl Bench {
                         );
                         job.fresh_files = vec![out.clone()];
                         job
-                    } else if t == 2 {
-                        let wasm_crowd = self.tools.wasm_crowd.clone();
-                        self.job(
-                            &label,
-                            &wasm_crowd,
-                            vec![
-                                s("--url"),
-                                url,
-                                s("--clients"),
-                                s(n),
-                                s("--seconds"),
-                                s("5"),
-                            ],
-                        )
                     } else {
-                        let xtask = self.tools.xtask.clone();
-                        self.job(
-                            &label,
-                            &xtask,
-                            vec![
-                                s("bench"),
-                                s("__crowd"),
-                                s("--url"),
-                                url,
-                                s("--clients"),
-                                s(n),
-                                s("--seconds"),
-                                s("5"),
-                            ],
-                        )
+                        // Both crowds take the same arguments; the hyper
+                        // crowd is a verb of the xtask binary.
+                        let (program, verb) = if t == 2 {
+                            (self.tools.wasm_crowd.clone(), vec![])
+                        } else {
+                            (self.tools.xtask.clone(), vec![s("bench"), s("__crowd")])
+                        };
+                        let mut args = verb;
+                        args.extend([
+                            s("--url"),
+                            url,
+                            s("--clients"),
+                            s(n),
+                            s("--seconds"),
+                            s("5"),
+                        ]);
+                        self.job(&label, &program, args)
                     };
                     job.timeout = Duration::from_secs(90);
                     if rep == 1 {
